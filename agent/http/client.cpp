@@ -254,7 +254,11 @@ template <class Stream>
 net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffer& buffer,
                                                     bhttp::request<bhttp::string_body>& req, const StreamLimits& limits,
                                                     const Endpoint& ep, const ChunkHandler& on_chunk) {
-  lowest(s).expires_after(limits.header_timeout);
+  const auto start = Clock::now();
+  const bool bounded = limits.total_timeout.count() > 0;
+  const auto total_deadline = start + limits.total_timeout;
+  auto expire_by = [&](Clock::time_point t) { lowest(s).expires_at(bounded ? std::min(t, total_deadline) : t); };
+  expire_by(start + limits.header_timeout);
   auto [wec, wn] = co_await bhttp::async_write(s, req, kUseTuple);
   if (wec) {
     co_return transport_error(wec, "send request to", ep);
@@ -269,6 +273,7 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
   if (out.status < 200 || out.status > 299) {
     bhttp::response_parser<bhttp::string_body> rest(std::move(head));
     rest.body_limit(kErrorBodyLimit);
+    expire_by(Clock::now() + limits.header_timeout);
     auto [bec, bn] = co_await bhttp::async_read(s, buffer, rest, kUseTuple);
     if (bec) {
       co_return transport_error(bec, "read error response from", ep);
@@ -283,7 +288,9 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
     body.get().body().data = chunk.data();
     body.get().body().size = chunk.size();
     if (limits.idle_timeout.count() > 0) {
-      lowest(s).expires_after(limits.idle_timeout);
+      expire_by(Clock::now() + limits.idle_timeout);
+    } else if (bounded) {
+      lowest(s).expires_at(total_deadline);
     } else {
       lowest(s).expires_never();
     }

@@ -67,6 +67,8 @@ struct StreamLimits {
   // Longest silence accepted between two pieces of body; zero means none (the Docker events stream is
   // silent for hours).
   std::chrono::milliseconds idle_timeout{0};
+  // Deadline for the whole exchange, body included; zero means none.
+  std::chrono::milliseconds total_timeout{0};
 };
 
 // Receives the body of a streamed response piece by piece. Returning an error stops the stream and
