@@ -294,7 +294,8 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
     } else {
       lowest(s).expires_never();
     }
-    auto [ec, n] = co_await bhttp::async_read(s, buffer, body, kUseTuple);
+    // read_some returns as soon as a piece of body arrived: events trickle in one at a time.
+    auto [ec, n] = co_await bhttp::async_read_some(s, buffer, body, kUseTuple);
     if (ec == bhttp::error::need_buffer) {
       ec = {};
     }
