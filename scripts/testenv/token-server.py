@@ -11,7 +11,10 @@ RS256 signature is made by the `openssl` command-line tool.
 Grants:
     anonymous                    pull on repositories under public/
     user berth + password        pull and push on every repository, registry:catalog:*
-    user short + same password   the same, but tokens live 3 seconds (refresh tests)
+    user short + same password   the same, but tokens live 3 seconds (refresh tests); the
+                                 registry (distribution 2.8) accepts a token until 60 s past
+                                 its exp claim, so these tokens carry exp = now + 3 - 60 and
+                                 the registry really refuses them after 3 seconds
     a wrong password             401
 
 One line per request goes to the log file:
@@ -35,6 +38,7 @@ import urllib.parse
 
 DEFAULT_LIFETIME = 300
 SHORT_LIFETIME = 3
+REGISTRY_EXP_LEEWAY = 60  # seconds the registry still accepts a token past its exp
 MAX_BODY = 64 * 1024
 
 
@@ -84,6 +88,11 @@ class TokenServer(http.server.ThreadingHTTPServer):
         self.signer = Signer(args.signing_key, args.signing_cert)
         self.log_lock = threading.Lock()
         self.log_file = open(args.log, "a", buffering=1, encoding="utf-8")
+
+    def handle_error(self, request, client_address):
+        # A client that drops the connection or never finishes the TLS handshake: one line.
+        print(f"connection from {client_address[0]}:{client_address[1]}: {sys.exc_info()[1]!r}",
+              file=sys.stderr, flush=True)
 
     def log_line(self, line: str):
         with self.log_lock:
@@ -169,11 +178,12 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
             access.append({"type": kind, "name": name, "actions": granted})
         lifetime = SHORT_LIFETIME if user == "short" else DEFAULT_LIFETIME
         now = int(time.time())
+        exp = now + lifetime - (REGISTRY_EXP_LEEWAY if user == "short" else 0)
         claims = {
             "iss": self.server.args.issuer,
             "sub": user or "",
             "aud": service,
-            "exp": now + lifetime,
+            "exp": exp,
             "nbf": now - 1,
             "iat": now,
             "jti": secrets.token_hex(16),
