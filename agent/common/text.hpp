@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,9 @@ bool starts_with(std::string_view s, std::string_view prefix);
 // base64 (RFC 4648 section 4) and base64url (section 5), both padded.
 std::string base64_encode(std::string_view data);
 std::string base64url_encode(std::string_view data);
+
+// Decodes standard base64 (RFC 4648 section 4). Padding is optional, but when present it must be complete.
+// nullopt for any other character (white space included) or an impossible length.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace berth::common
