@@ -1,0 +1,78 @@
+#pragma once
+
+#include "common/error.hpp"
+#include "swap/planner.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::state {
+
+// One finished swap, as `berth history` shows it.
+struct HistoryEntry {
+  std::string id;
+  std::string service;
+  std::string image;
+  std::string from_digest;
+  std::string to_digest;
+  std::string strategy;
+  std::int64_t started_ms = 0;
+  std::int64_t ended_ms = 0;
+  std::string result;  // swapped | rolled_back | interrupted | failed
+  std::string reason;
+};
+
+nlohmann::json to_json(const HistoryEntry& e);
+HistoryEntry history_entry_of(const swap::SwapRecord& r);
+
+struct QuarantinedDigest {
+  std::string service;
+  std::string digest;
+  std::string reason;
+  std::int64_t at_ms = 0;
+};
+
+// What berth keeps in its state directory:
+//   swaps/<service>.json   the journal of a swap in flight (write-ahead: the intent of each step)
+//   history.json           finished swaps, newest last, at most kHistoryLimit
+//   quarantine.json        digests that failed their gate, never retried automatically
+// Every write is atomic (durable_file). A file that does not parse is moved aside as *.corrupt and
+// reported, never silently dropped.
+class StateStore {
+ public:
+  static constexpr std::size_t kHistoryLimit = 1000;
+
+  explicit StateStore(std::string dir, std::size_t history_limit = kHistoryLimit);
+  common::Status open();  // creates the directories
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+
+  common::Status save_swap(const swap::SwapRecord& r);
+  common::Status remove_swap(const std::string& service);
+  // Every swap in flight; problems (unreadable journals) are returned alongside.
+  std::vector<swap::SwapRecord> swaps_in_flight(std::vector<std::string>* problems);
+
+  common::Status append_history(const HistoryEntry& e);
+  // Newest first; only `service` when not empty; at most `limit`.
+  std::vector<HistoryEntry> history(const std::string& service, std::size_t limit) const;
+
+  common::Status quarantine(const QuarantinedDigest& q);
+  common::Status release(const std::string& service, const std::string& digest);
+  [[nodiscard]] bool is_quarantined(const std::string& service, const std::string& digest) const;
+  [[nodiscard]] std::vector<QuarantinedDigest> quarantined() const;
+
+ private:
+  std::string swap_path(const std::string& service) const;
+  common::Status save_quarantine() const;
+  void load();
+
+  std::string dir_;
+  std::size_t history_limit_;
+  std::vector<HistoryEntry> history_;  // oldest first
+  std::vector<QuarantinedDigest> quarantine_;
+};
+
+}  // namespace berth::state

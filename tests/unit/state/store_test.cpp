@@ -1,0 +1,125 @@
+#include "state/store.hpp"
+#include "state/durable_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace berth::state {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("berth-store-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+swap::SwapRecord record(const std::string& service) {
+  swap::SwapRecord r;
+  r.id = "s-" + service;
+  r.service = service;
+  r.image_ref = "reg/" + service + ":latest";
+  r.to_digest = "sha256:bb";
+  r.from_digest = "sha256:aa";
+  r.started_ms = 1000;
+  return r;
+}
+
+TEST_F(StoreTest, AtomicWriteReplacesAndSetsMode) {
+  const std::string path = (dir_ / "f").string();
+  ASSERT_TRUE(make_directories(dir_.string()));
+  ASSERT_TRUE(write_file_atomically(path, "one"));
+  ASSERT_TRUE(write_file_atomically(path, "two"));
+  EXPECT_EQ(*read_file(path), "two");
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), {}), 1) << "no temp files left";
+  EXPECT_EQ(read_file((dir_ / "missing").string()).error().kind, common::ErrorKind::kNotFound);
+  EXPECT_EQ(read_file(path, 2).error().kind, common::ErrorKind::kTooLarge);
+}
+
+TEST_F(StoreTest, JournalSurvivesAReopen) {
+  {
+    StateStore s(dir_.string());
+    ASSERT_TRUE(s.open());
+    auto r = record("web");
+    r.intent = "stop_old";
+    ASSERT_TRUE(s.save_swap(r));
+    ASSERT_TRUE(s.save_swap(record("api")));
+  }
+  StateStore s(dir_.string());
+  ASSERT_TRUE(s.open());
+  std::vector<std::string> problems;
+  auto swaps = s.swaps_in_flight(&problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_EQ(swaps.size(), 2u);
+  auto web = std::find_if(swaps.begin(), swaps.end(), [](const auto& r) { return r.service == "web"; });
+  ASSERT_NE(web, swaps.end());
+  EXPECT_EQ(web->intent, "stop_old");
+  ASSERT_TRUE(s.remove_swap("web"));
+  EXPECT_EQ(s.swaps_in_flight(nullptr).size(), 1u);
+}
+
+TEST_F(StoreTest, ACorruptJournalIsSetAsideAndReported) {
+  StateStore s(dir_.string());
+  ASSERT_TRUE(s.open());
+  std::ofstream(dir_ / "swaps" / "web.json") << "{ torn";
+  std::vector<std::string> problems;
+  EXPECT_TRUE(s.swaps_in_flight(&problems).empty());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("web.json"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "swaps" / "web.json.corrupt")) << "kept for a human";
+}
+
+TEST_F(StoreTest, HistoryNewestFirstFilteredAndBounded) {
+  {
+    StateStore s(dir_.string());
+    ASSERT_TRUE(s.open());
+    for (int i = 0; i < 5; ++i) {
+      auto e = history_entry_of(record(i % 2 == 0 ? "web" : "api"));
+      e.id = "s" + std::to_string(i);
+      ASSERT_TRUE(s.append_history(e));
+    }
+  }
+  StateStore s(dir_.string(), 8);
+  ASSERT_TRUE(s.open());
+  auto all = s.history("", 10);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].id, "s4");
+  auto web = s.history("web", 10);
+  ASSERT_EQ(web.size(), 3u);
+  EXPECT_EQ(web[2].id, "s0");
+  EXPECT_EQ(s.history("", 2).size(), 2u);
+  for (std::size_t i = 0; i < 10; ++i) {
+    ASSERT_TRUE(s.append_history(history_entry_of(record("bulk"))));
+  }
+  EXPECT_EQ(s.history("", 100000).size(), 8u) << "bounded: the oldest entries go";
+}
+
+TEST_F(StoreTest, QuarantinePersistsAndReleases) {
+  {
+    StateStore s(dir_.string());
+    ASSERT_TRUE(s.open());
+    ASSERT_TRUE(s.quarantine({"web", "sha256:bad", "probe failed", 5}));
+    ASSERT_TRUE(s.quarantine({"web", "sha256:bad", "again", 6}));
+  }
+  StateStore s(dir_.string());
+  ASSERT_TRUE(s.open());
+  EXPECT_TRUE(s.is_quarantined("web", "sha256:bad"));
+  EXPECT_FALSE(s.is_quarantined("api", "sha256:bad"));
+  EXPECT_EQ(s.quarantined().size(), 1u);
+  ASSERT_TRUE(s.release("web", "sha256:bad"));
+  EXPECT_FALSE(s.is_quarantined("web", "sha256:bad"));
+}
+
+}  // namespace
+}  // namespace berth::state
