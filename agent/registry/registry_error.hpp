@@ -23,9 +23,8 @@ std::vector<RegistryErrorEntry> parse_registry_errors(std::string_view body);
 
 // An Error for a non-success response: the kind follows the status (401 kUnauthorized, 403 kForbidden,
 // 404 kNotFound, 408 kTimeout, 413 kTooLarge, 429 kRateLimited, 5xx kUnavailable, others kProtocol) and
-// http_status is set. The message
-// is "<what>: HTTP <status>" followed by the registry's own words: its error codes and messages, or the
-// first line of a short plain-text body (Docker Hub's pull-limit text), e.g.
+// http_status is set. The message is "<what>: HTTP <status>" followed by the registry's own words: its error
+// codes and messages, or the first line of a plain-text body (Docker Hub's pull-limit text), e.g.
 // "HEAD docker.io/library/nginx:latest: HTTP 404: MANIFEST_UNKNOWN: manifest unknown".
 common::Error registry_error(int http_status, std::string_view body, std::string_view what);
 
