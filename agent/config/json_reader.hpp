@@ -100,4 +100,18 @@ class ObjectReader {
   std::vector<std::string> known_;
 };
 
+// Calls `read(item, index)` with an ObjectReader for each element of the array member `key`, then
+// finishes the element (reporting its unknown keys).
+template <class Read>
+void for_each_object(ObjectReader& parent, std::string_view key, Read&& read) {
+  const Json* items = parent.array(key);
+  if (items == nullptr) return;
+  const std::string base = parent.path_of(key);
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    ObjectReader item((*items)[i], json_path_index(base, i), parent.sink());
+    if (item.valid()) read(item, i);
+    item.finish();
+  }
+}
+
 }  // namespace berth::config::detail

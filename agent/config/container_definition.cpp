@@ -1,0 +1,543 @@
+// One element of containerDefinitions: identity, ports, environment, storage, networking and the links
+// between the containers of a task. The kernel-facing fields are read in container_linux.cpp.
+
+#include "common/text.hpp"
+#include "config/address.hpp"
+#include "config/task_parsing.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+
+namespace berth::config::detail {
+
+namespace {
+
+constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
+
+// Docker's container name rule: ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$
+bool is_docker_name(std::string_view name) {
+  if (name.size() < 2) return false;
+  if (std::isalnum(static_cast<unsigned char>(name.front())) == 0) return false;
+  return std::all_of(name.begin() + 1, name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
+  });
+}
+
+bool has_whitespace(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '\0'; });
+}
+
+std::vector<std::string> sibling_names(const TaskContext& context) {
+  std::vector<std::string> out;
+  for (const auto& s : context.siblings) out.push_back(s.name);
+  return out;
+}
+
+// Checks that `target` names another container of the task; reports at `path` otherwise.
+const SiblingInfo* find_sibling(std::string_view target, std::size_t self, const TaskContext& context,
+                                const std::string& path, const ProblemSink& sink) {
+  for (std::size_t i = 0; i < context.siblings.size(); ++i) {
+    if (context.siblings[i].name != target) continue;
+    if (i == self) {
+      sink.add(path, "\"" + std::string(target) + "\" is this container itself");
+      return nullptr;
+    }
+    return &context.siblings[i];
+  }
+  std::string message = "no container named \"" + std::string(target) + "\" in this task";
+  if (auto hint = closest_name(target, sibling_names(context)); !hint.empty()) {
+    message += "; did you mean \"" + hint + "\"?";
+  }
+  sink.add(path, std::move(message));
+  return nullptr;
+}
+
+void read_name_and_image(ObjectReader& c, ContainerSpec& spec) {
+  if (auto name = c.string("name")) {
+    if (!is_docker_name(*name) || name->size() > 255) {
+      c.report("name", "\"" + *name +
+                           "\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', starting "
+                           "with a letter or digit");
+    } else if (name->find(".berth-") != std::string::npos) {
+      c.report("name", "\"" + *name + "\": names containing \".berth-\" are kept for berth's own containers");
+    } else {
+      spec.name = *name;
+    }
+  } else if (c.find("name") == nullptr) {
+    c.report_here("needs a name");
+  }
+  if (auto image = c.string("image")) {
+    if (image->empty()) {
+      c.report("image", "is empty");
+    } else if (has_whitespace(*image)) {
+      c.report("image", "\"" + *image + "\" contains whitespace");
+    } else {
+      spec.image = *image;
+    }
+  } else if (c.find("image") == nullptr) {
+    c.report_here("needs an image");
+  }
+}
+
+std::optional<std::pair<int, int>> parse_port_range(std::string_view text) {
+  const auto dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const auto number = [](std::string_view s) -> std::optional<int> {
+    if (s.empty() || s.size() > 5) return std::nullopt;
+    int v = 0;
+    for (const char ch : s) {
+      if (ch < '0' || ch > '9') return std::nullopt;
+      v = v * 10 + (ch - '0');
+    }
+    if (v < 1 || v > 65535) return std::nullopt;
+    return v;
+  };
+  const auto first = number(text.substr(0, dash));
+  const auto last = number(text.substr(dash + 1));
+  if (!first || !last || *first >= *last) return std::nullopt;
+  return std::pair{*first, *last};
+}
+
+void read_port_mappings(ObjectReader& c, ContainerSpec& spec, TaskContext& context) {
+  const bool host_mode = context.network_mode == NetworkMode::kHost;
+  for_each_object(c, "portMappings", [&](ObjectReader& m, std::size_t) {
+    m.ignore({"name", "appProtocol"});  // ECS Service Connect names; nothing to do on one host
+    PortMapping mapping;
+    bool good = true;
+    if (auto protocol = m.string("protocol")) {
+      if (*protocol == "udp") {
+        mapping.protocol = Protocol::kUdp;
+      } else if (*protocol != "tcp") {
+        m.report("protocol", "\"" + *protocol + "\" is not a protocol; use tcp or udp");
+      }
+    }
+    const auto container_port = m.integer_in("containerPort", 1, 65535, "is not a port");
+    const auto host_port = m.integer_in("hostPort", 0, 65535, "is not a port");
+    if (auto range = m.string("containerPortRange")) {
+      const auto ports = parse_port_range(*range);
+      if (!ports) {
+        m.report("containerPortRange", "\"" + *range + "\" is not a port range; write for example \"8000-8010\"");
+        good = false;
+      } else {
+        mapping.container_port = ports->first;
+        mapping.container_port_last = ports->second;
+      }
+      if (m.find("containerPort") != nullptr) {
+        m.report("containerPort", "give containerPort or containerPortRange, not both");
+        good = false;
+      }
+      if (host_port.value_or(0) != 0) {
+        m.report("hostPort", "a containerPortRange gets free host ports from Docker; remove hostPort");
+        good = false;
+      }
+      if (host_mode) {
+        m.report("containerPortRange",
+                 "has no meaning in host network mode, where the container binds host ports itself");
+        good = false;
+      }
+    } else if (container_port) {
+      mapping.container_port = mapping.container_port_last = static_cast<int>(*container_port);
+    } else {
+      if (m.find("containerPort") == nullptr) m.report_here("needs a containerPort");
+      good = false;
+    }
+    if (host_port && *host_port != 0) mapping.host_port = static_cast<int>(*host_port);
+    if (host_mode && mapping.host_port && container_port && *mapping.host_port != *container_port) {
+      m.report("hostPort", std::to_string(*mapping.host_port) + " differs from containerPort " +
+                               std::to_string(*container_port) +
+                               "; in host network mode the container binds the host's port itself, so leave hostPort "
+                               "out or make it equal");
+      good = false;
+    }
+    if (!good) return;
+    // A port the task holds on the host whatever happens: a fixed hostPort, or any port in host mode.
+    std::optional<int> held;
+    std::string held_path;
+    if (host_mode) {
+      held = mapping.container_port;
+      held_path = m.path_of(m.find("hostPort") != nullptr ? "hostPort" : "containerPort");
+    } else if (mapping.host_port) {
+      held = mapping.host_port;
+      held_path = m.path_of("hostPort");
+    }
+    if (held) {
+      const auto key = std::pair{mapping.protocol, *held};
+      const auto [it, inserted] = context.fixed_host_ports.emplace(key, held_path);
+      if (!inserted) {
+        m.sink().add(held_path, "host port " + std::to_string(*held) + "/" + std::string(to_string(mapping.protocol)) +
+                                    " is already published by " + it->second);
+      }
+    }
+    spec.port_mappings.push_back(mapping);
+  });
+}
+
+void read_environment(ObjectReader& c, ContainerSpec& spec) {
+  std::map<std::string, std::string> seen;  // name -> path of its first definition
+  for_each_object(c, "environment", [&](ObjectReader& e, std::size_t) {
+    const auto name = e.string("name");
+    const auto value = e.string("value");
+    if (!name) {
+      if (e.find("name") == nullptr) e.report_here("needs a name");
+      return;
+    }
+    if (name->empty() || name->find('=') != std::string::npos || name->find('\0') != std::string::npos) {
+      e.report("name", "\"" + *name + "\" is not a variable name (it must be non-empty, without '=')");
+      return;
+    }
+    const auto [it, inserted] = seen.emplace(*name, e.path_of("name"));
+    if (!inserted) {
+      e.report("name", *name + " is set twice (first at " + it->second + ")");
+      return;
+    }
+    spec.environment.push_back(EnvVar{*name, value.value_or("")});
+  });
+}
+
+void read_environment_files(ObjectReader& c, ContainerSpec& spec) {
+  for_each_object(c, "environmentFiles", [&](ObjectReader& f, std::size_t) {
+    const auto value = f.string("value");
+    if (auto type = f.string("type")) {
+      if (*type == "s3") {
+        f.report("type",
+                 "berth reads environment files from this host, not from S3: copy the file to the host and "
+                 "give its absolute path as value, without type");
+      } else {
+        f.report("type", "\"" + *type +
+                             "\" is not a type; leave type out and give the absolute path of a file on "
+                             "this host as value");
+      }
+      return;
+    }
+    if (!value) {
+      if (f.find("value") == nullptr) f.report_here("needs a value: the absolute path of a file on this host");
+      return;
+    }
+    if (common::starts_with(*value, "arn:")) {
+      f.report("value", "\"" + *value +
+                            "\" is an AWS resource; berth reads environment files from this host: copy "
+                            "it to the host and give its absolute path");
+      return;
+    }
+    if (auto problem = absolute_path_problem(*value); !problem.empty()) {
+      f.report("value", std::move(problem));
+      return;
+    }
+    spec.environment_files.push_back(*value);
+  });
+}
+
+void read_mount_points(ObjectReader& c, ContainerSpec& spec, const TaskContext& context) {
+  std::map<std::string, std::string> targets;  // container path -> JSON path of its first use
+  for_each_object(c, "mountPoints", [&](ObjectReader& m, std::size_t) {
+    MountPoint mount;
+    bool good = true;
+    if (auto volume = m.string("sourceVolume")) {
+      if (context.volume_names.count(*volume) == 0) {
+        std::string message = "no volume named \"" + *volume + "\" in the task's volumes";
+        const std::vector<std::string> names(context.volume_names.begin(), context.volume_names.end());
+        if (auto hint = closest_name(*volume, names); !hint.empty()) message += "; did you mean \"" + hint + "\"?";
+        m.report("sourceVolume", std::move(message));
+        good = false;
+      }
+      mount.source_volume = *volume;
+    } else {
+      if (m.find("sourceVolume") == nullptr)
+        m.report_here("needs a sourceVolume (the name of one of the task's volumes)");
+      good = false;
+    }
+    if (auto path = m.string("containerPath")) {
+      if (auto problem = absolute_path_problem(*path); !problem.empty()) {
+        m.report("containerPath", std::move(problem));
+        good = false;
+      } else if (const auto [it, inserted] = targets.emplace(*path, m.path_of("containerPath")); !inserted) {
+        m.report("containerPath", *path + " is already mounted by " + it->second);
+        good = false;
+      }
+      mount.container_path = *path;
+    } else {
+      if (m.find("containerPath") == nullptr) m.report_here("needs a containerPath");
+      good = false;
+    }
+    mount.read_only = m.boolean("readOnly").value_or(false);
+    if (good) spec.mount_points.push_back(std::move(mount));
+  });
+}
+
+void read_volumes_from(ObjectReader& c, std::size_t self, ContainerSpec& spec, const TaskContext& context) {
+  for_each_object(c, "volumesFrom", [&](ObjectReader& v, std::size_t) {
+    VolumeFrom from;
+    from.read_only = v.boolean("readOnly").value_or(false);
+    if (auto source = v.string("sourceContainer")) {
+      if (find_sibling(*source, self, context, v.path_of("sourceContainer"), v.sink()) == nullptr) return;
+      from.source_container = *source;
+      spec.volumes_from.push_back(std::move(from));
+    } else if (v.find("sourceContainer") == nullptr) {
+      v.report_here("needs a sourceContainer");
+    }
+  });
+}
+
+void read_links(ObjectReader& c, std::size_t self, ContainerSpec& spec, const TaskContext& context) {
+  const auto links = c.strings("links");
+  if (!links || links->empty()) return;
+  if (context.network_mode != NetworkMode::kBridge) {
+    c.report("links", "links work only with networkMode bridge");
+    return;
+  }
+  for (std::size_t i = 0; i < links->size(); ++i) {
+    const std::string& link = (*links)[i];
+    const std::string path = json_path_index(c.path_of("links"), i);
+    const auto colon = link.find(':');
+    const std::string target = link.substr(0, colon);
+    if (colon != std::string::npos && !is_hostname(link.substr(colon + 1))) {
+      c.sink().add(path, "\"" + link + "\": the alias after ':' is not a valid host name");
+      continue;
+    }
+    if (find_sibling(target, self, context, path, c.sink()) != nullptr) spec.links.push_back(link);
+  }
+}
+
+void read_depends_on(ObjectReader& c, std::size_t self, ContainerSpec& spec, const TaskContext& context) {
+  for_each_object(c, "dependsOn", [&](ObjectReader& d, std::size_t) {
+    Dependency dependency;
+    const auto name = d.string("containerName");
+    const auto condition = d.string("condition");
+    bool good = true;
+    if (!condition) {
+      if (d.find("condition") == nullptr) d.report_here("needs a condition (START, HEALTHY, COMPLETE or SUCCESS)");
+      good = false;
+    } else if (*condition == "START") {
+      dependency.condition = DependencyCondition::kStart;
+    } else if (*condition == "HEALTHY") {
+      dependency.condition = DependencyCondition::kHealthy;
+    } else if (*condition == "COMPLETE") {
+      dependency.condition = DependencyCondition::kComplete;
+    } else if (*condition == "SUCCESS") {
+      dependency.condition = DependencyCondition::kSuccess;
+    } else {
+      d.report("condition", "\"" + *condition + "\" is not a condition; use START, HEALTHY, COMPLETE or SUCCESS");
+      good = false;
+    }
+    if (!name) {
+      if (d.find("containerName") == nullptr) d.report_here("needs a containerName");
+      return;
+    }
+    const SiblingInfo* target = find_sibling(*name, self, context, d.path_of("containerName"), d.sink());
+    if (target == nullptr || !good) return;
+    if (dependency.condition == DependencyCondition::kHealthy && !target->has_health_check) {
+      d.report("condition", "HEALTHY needs a healthCheck on \"" + *name + "\", which has none");
+      return;
+    }
+    if ((dependency.condition == DependencyCondition::kComplete ||
+         dependency.condition == DependencyCondition::kSuccess) &&
+        target->essential) {
+      d.report("condition", std::string(to_string(dependency.condition)) + " waits for \"" + *name +
+                                "\" to exit, so it must have \"essential\": false");
+      return;
+    }
+    dependency.container = *name;
+    spec.depends_on.push_back(std::move(dependency));
+  });
+}
+
+void read_docker_labels(ObjectReader& c, ContainerSpec& spec, const TaskContext& context) {
+  auto labels = c.string_map("dockerLabels");
+  if (!labels) return;
+  for (const auto& [key, value] : *labels) {
+    if (key.empty()) c.sink().add(json_path_key(c.path_of("dockerLabels"), key), "a label needs a name");
+  }
+  Problems problems;
+  spec.policy =
+      read_service_policy(*labels, LabelSource::kServiceFile, problems, c.sink().file(), c.path_of("dockerLabels"));
+  for (const auto& p : problems) c.sink().add(p.json_path, p.message);
+  // Two copies run side by side during a start-first swap: a port held on the host cannot be shared.
+  if (spec.policy.strategy == Strategy::kStartFirst) {
+    const std::string path = json_path_key(c.path_of("dockerLabels"), kLabelStrategy);
+    for (const auto& mapping : spec.port_mappings) {
+      if (context.network_mode == NetworkMode::kHost) {
+        c.sink().add(path,
+                     "start-first runs the new container beside the old one, but in host network mode both "
+                     "would bind port " +
+                         std::to_string(mapping.container_port) + "; use stop-first");
+        break;
+      }
+      if (mapping.host_port) {
+        c.sink().add(path, "start-first runs the new container beside the old one, but host port " +
+                               std::to_string(*mapping.host_port) +
+                               " can be published by only one of them; use stop-first or leave hostPort out");
+        break;
+      }
+    }
+  }
+  spec.docker_labels = std::move(*labels);
+}
+
+void read_memory_and_cpu(ObjectReader& c, ContainerSpec& spec, const TaskContext& context) {
+  const auto limit = [&](std::string_view key) -> std::optional<int> {
+    const auto v = c.integer(key);
+    if (!v) return std::nullopt;
+    if (*v < 6) {
+      c.report(key, std::to_string(*v) + " is below Docker's minimum of 6 (MiB)");
+      return std::nullopt;
+    }
+    if (*v > kMaxInt32) {
+      c.report(key, std::to_string(*v) + " is too large (MiB)");
+      return std::nullopt;
+    }
+    return static_cast<int>(*v);
+  };
+  spec.memory_mib = limit("memory");
+  spec.memory_reservation_mib = limit("memoryReservation");
+  if (spec.memory_mib && spec.memory_reservation_mib && *spec.memory_reservation_mib > *spec.memory_mib) {
+    c.report("memoryReservation", std::to_string(*spec.memory_reservation_mib) + " is more than memory (" +
+                                      std::to_string(*spec.memory_mib) +
+                                      "); the soft limit must not exceed the hard one");
+  }
+  if (spec.memory_mib && context.task_memory_mib && *spec.memory_mib > *context.task_memory_mib) {
+    c.report("memory", std::to_string(*spec.memory_mib) + " is more than the task's memory (" +
+                           std::to_string(*context.task_memory_mib) + ")");
+  }
+  if (auto cpu = c.integer_in("cpu", 0, 262144)) spec.cpu_units = static_cast<int>(*cpu);
+}
+
+void read_networking(ObjectReader& c, ContainerSpec& spec, const TaskContext& context) {
+  if (auto hostname = c.string("hostname")) {
+    if (!is_hostname(*hostname) || hostname->size() > 63) {
+      c.report("hostname", "\"" + *hostname + "\" is not a valid host name");
+    } else {
+      spec.hostname = *hostname;
+    }
+  }
+  if (auto servers = c.strings("dnsServers")) {
+    for (std::size_t i = 0; i < servers->size(); ++i) {
+      const auto& s = (*servers)[i];
+      if (is_ipv4(s) || is_ipv6(s)) {
+        spec.dns_servers.push_back(s);
+      } else {
+        c.sink().add(json_path_index(c.path_of("dnsServers"), i), "\"" + s + "\" is not an IP address");
+      }
+    }
+  }
+  if (auto domains = c.strings("dnsSearchDomains")) {
+    for (std::size_t i = 0; i < domains->size(); ++i) {
+      const auto& d = (*domains)[i];
+      if (is_hostname(d)) {
+        spec.dns_search_domains.push_back(d);
+      } else {
+        c.sink().add(json_path_index(c.path_of("dnsSearchDomains"), i), "\"" + d + "\" is not a domain name");
+      }
+    }
+  }
+  for_each_object(c, "extraHosts", [&](ObjectReader& h, std::size_t) {
+    const auto name = h.string("hostname");
+    const auto ip = h.string("ipAddress");
+    bool good = name && ip;
+    if (!name && h.find("hostname") == nullptr) h.report_here("needs a hostname");
+    if (!ip && h.find("ipAddress") == nullptr) h.report_here("needs an ipAddress");
+    if (name && !is_hostname(*name)) {
+      h.report("hostname", "\"" + *name + "\" is not a valid host name");
+      good = false;
+    }
+    if (ip && !is_ipv4(*ip) && !is_ipv6(*ip)) {
+      h.report("ipAddress", "\"" + *ip + "\" is not an IP address");
+      good = false;
+    }
+    if (good) spec.extra_hosts.push_back(HostEntry{*name, *ip});
+  });
+  spec.disable_networking = c.boolean("disableNetworking").value_or(false);
+  if (!spec.port_mappings.empty() && context.network_mode == NetworkMode::kNone) {
+    c.report("portMappings", "networkMode none has no network to publish ports on; remove portMappings or use bridge");
+  } else if (!spec.port_mappings.empty() && spec.disable_networking) {
+    c.report("portMappings", "disableNetworking leaves no network to publish ports on; remove one or the other");
+  }
+}
+
+void read_security_options(ObjectReader& c, ContainerSpec& spec) {
+  const auto options = c.strings("dockerSecurityOptions");
+  if (!options) return;
+  for (std::size_t i = 0; i < options->size(); ++i) {
+    const std::string& option = (*options)[i];
+    const std::string path = json_path_index(c.path_of("dockerSecurityOptions"), i);
+    const auto colon = option.find(':');
+    const std::string key = option.substr(0, colon);
+    if (option == "no-new-privileges" || option == "no-new-privileges:true" || option == "no-new-privileges:false") {
+      spec.security_options.push_back(colon == std::string::npos ? option : key + "=" + option.substr(colon + 1));
+    } else if ((key == "apparmor" || key == "label" || key == "seccomp") && colon != std::string::npos &&
+               colon + 1 < option.size()) {
+      spec.security_options.push_back(key + "=" + option.substr(colon + 1));
+    } else if (key == "credentialspec") {
+      c.sink().add(path, "credential specs are for Windows containers; berth runs Linux containers");
+    } else {
+      c.sink().add(path, "\"" + option +
+                             "\" is not a security option; use no-new-privileges, apparmor:PROFILE, label:VALUE or "
+                             "seccomp:PROFILE");
+    }
+  }
+}
+
+}  // namespace
+
+ContainerSpec read_container(ObjectReader& c, std::size_t index, TaskContext& context) {
+  ContainerSpec spec;
+  read_name_and_image(c, spec);
+  spec.essential = c.boolean("essential").value_or(true);
+  read_port_mappings(c, spec, context);
+  read_environment(c, spec);
+  read_environment_files(c, spec);
+  if (auto command = c.strings("command")) spec.command = std::move(*command);
+  if (auto entry_point = c.strings("entryPoint")) spec.entry_point = std::move(*entry_point);
+  if (auto dir = c.string("workingDirectory")) {
+    if (auto problem = absolute_path_problem(*dir); !problem.empty()) {
+      c.report("workingDirectory", std::move(problem));
+    } else {
+      spec.working_directory = *dir;
+    }
+  }
+  if (auto user = c.string("user")) spec.user = *user;
+  read_memory_and_cpu(c, spec, context);
+  read_health_check(c, spec);
+  read_mount_points(c, spec, context);
+  read_volumes_from(c, index, spec, context);
+  read_log_configuration(c, spec);
+  read_ulimits(c, spec);
+  if (auto stop = c.integer_in("stopTimeout", 0, 3600)) spec.stop_timeout_s = static_cast<int>(*stop);
+  if (auto start = c.integer_in("startTimeout", 1, 3600)) spec.start_timeout_s = static_cast<int>(*start);
+  read_networking(c, spec, context);
+  read_security_options(c, spec);
+  spec.readonly_root_filesystem = c.boolean("readonlyRootFilesystem").value_or(false);
+  spec.privileged = c.boolean("privileged").value_or(false);
+  spec.interactive = c.boolean("interactive").value_or(false);
+  spec.pseudo_terminal = c.boolean("pseudoTerminal").value_or(false);
+  read_linux_parameters(c, spec);
+  read_depends_on(c, index, spec, context);
+  if (c.find("restartPolicy") != nullptr) context.restart_given.insert(index);
+  read_restart_policy(c, spec);
+  read_links(c, index, spec, context);
+  read_system_controls(c, spec, context);
+  read_resource_requirements(c, spec);
+  read_docker_labels(c, spec, context);
+
+  if (auto consistency = c.string("versionConsistency")) {
+    // ECS pins the digest it resolved at deployment; berth follows digests itself, so either value is fine.
+    if (*consistency != "enabled" && *consistency != "disabled") {
+      c.report("versionConsistency", "\"" + *consistency + "\" is not enabled or disabled");
+    }
+  }
+  c.refuse("secrets",
+           "berth does not read SSM Parameter Store or Secrets Manager; put the values in environmentFiles (a file "
+           "on this host readable only by root) or in environment");
+  c.refuse("repositoryCredentials",
+           "berth does not read registry credentials from Secrets Manager; give them in agent.json \"registries\" "
+           "or in the docker_config file");
+  c.refuse("firelensConfiguration",
+           "FireLens routes logs through a sidecar that ECS manages; use logConfiguration with the fluentd driver "
+           "and your own Fluent Bit or Fluentd");
+  c.refuse("credentialSpecs",
+           "Active Directory credential specs are for Windows containers; berth runs Linux containers");
+  return spec;
+}
+
+}  // namespace berth::config::detail
