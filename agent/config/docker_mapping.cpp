@@ -1,0 +1,269 @@
+#include "config/docker_mapping.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+
+namespace berth::config {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMiB = 1024 * 1024;
+constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+
+std::string port_key(int port, Protocol protocol) {
+  return std::to_string(port) + "/" + std::string(to_string(protocol));
+}
+
+json health_check(const HealthCheck& check) {
+  json out = {{"Test", check.command},
+              {"Interval", std::int64_t{check.interval_s} * kNanosPerSecond},
+              {"Timeout", std::int64_t{check.timeout_s} * kNanosPerSecond},
+              {"Retries", check.retries}};
+  if (check.start_period_s > 0) out["StartPeriod"] = std::int64_t{check.start_period_s} * kNanosPerSecond;
+  return out;
+}
+
+void add_ports(const TaskSpec& task, const ContainerSpec& c, json& config, json& host_config) {
+  if (c.port_mappings.empty()) return;
+  const bool publish = task.network_mode == NetworkMode::kBridge && !c.disable_networking;
+  json exposed = json::object();
+  json bindings = json::object();
+  for (const auto& m : c.port_mappings) {
+    for (int port = m.container_port; port <= m.container_port_last; ++port) {
+      const std::string key = port_key(port, m.protocol);
+      exposed[key] = json::object();
+      if (!publish) continue;
+      const std::string host_port = m.host_port ? std::to_string(*m.host_port) : "";
+      bindings[key].push_back({{"HostIp", ""}, {"HostPort", host_port}});
+    }
+  }
+  config["ExposedPorts"] = std::move(exposed);
+  if (!bindings.empty()) host_config["PortBindings"] = std::move(bindings);
+}
+
+void add_storage(const TaskSpec& task, const ContainerSpec& c, json& host_config) {
+  json binds = json::array();
+  json mounts = json::array();
+  for (const auto& m : c.mount_points) {
+    const TaskVolume* volume = task.volume(m.source_volume);
+    if (volume == nullptr) continue;  // a loaded task has every volume it mounts
+    if (volume->kind == VolumeKind::kBind) {
+      binds.push_back(volume->source + ":" + m.container_path + (m.read_only ? ":ro" : ""));
+      continue;
+    }
+    json mount = {
+        {"Type", "volume"}, {"Source", volume->source}, {"Target", m.container_path}, {"ReadOnly", m.read_only}};
+    if (!volume->must_exist) {
+      // Used by Docker when it creates a missing volume at container create.
+      json driver = {{"Name", volume->driver}};
+      if (!volume->driver_opts.empty()) driver["Options"] = volume->driver_opts;
+      json labels = volume->labels;
+      labels["berth.task"] = task.family;
+      mount["VolumeOptions"] = {{"DriverConfig", std::move(driver)}, {"Labels", std::move(labels)}};
+    }
+    mounts.push_back(std::move(mount));
+  }
+  if (!binds.empty()) host_config["Binds"] = std::move(binds);
+  if (!mounts.empty()) host_config["Mounts"] = std::move(mounts);
+  if (!c.volumes_from.empty()) {
+    json from = json::array();
+    for (const auto& v : c.volumes_from) from.push_back(v.source_container + (v.read_only ? ":ro" : ""));
+    host_config["VolumesFrom"] = std::move(from);
+  }
+  if (!c.linux_parameters.tmpfs.empty()) {
+    json tmpfs = json::object();
+    for (const auto& t : c.linux_parameters.tmpfs) {
+      std::string options;
+      for (const auto& o : t.mount_options) options += o + ",";
+      options += "size=" + std::to_string(t.size_mib) + "m";
+      tmpfs[t.container_path] = options;
+    }
+    host_config["Tmpfs"] = std::move(tmpfs);
+  }
+}
+
+void add_resources(const TaskSpec& task, const ContainerSpec& c, json& host_config) {
+  const std::optional<int> memory = c.memory_mib ? c.memory_mib : task.memory_mib;
+  if (memory) host_config["Memory"] = std::int64_t{*memory} * kMiB;
+  if (c.memory_reservation_mib) host_config["MemoryReservation"] = std::int64_t{*c.memory_reservation_mib} * kMiB;
+  const auto& lp = c.linux_parameters;
+  if (lp.max_swap_mib && memory) host_config["MemorySwap"] = (std::int64_t{*memory} + *lp.max_swap_mib) * kMiB;
+  if (lp.swappiness) host_config["MemorySwappiness"] = *lp.swappiness;
+  // The kernel's smallest weight is 2; ECS gives containers with cpu 0 or 1 that weight too, but an unset
+  // cpu here leaves Docker's default (1024), as a container started by hand gets.
+  if (c.cpu_units > 0) host_config["CpuShares"] = std::max(c.cpu_units, 2);
+  if (task.cpu_units) host_config["NanoCpus"] = std::int64_t{*task.cpu_units} * kNanosPerSecond / 1024;
+  if (c.gpu_count > 0) {
+    host_config["DeviceRequests"] =
+        json::array({{{"Driver", ""}, {"Count", c.gpu_count}, {"Capabilities", json::array({json::array({"gpu"})})}}});
+  }
+  if (!c.ulimits.empty()) {
+    json ulimits = json::array();
+    for (const auto& u : c.ulimits) ulimits.push_back({{"Name", u.name}, {"Soft", u.soft}, {"Hard", u.hard}});
+    host_config["Ulimits"] = std::move(ulimits);
+  }
+  if (lp.shared_memory_mib) host_config["ShmSize"] = std::int64_t{*lp.shared_memory_mib} * kMiB;
+}
+
+void add_privileges(const TaskSpec& task, const ContainerSpec& c, json& host_config) {
+  const auto& lp = c.linux_parameters;
+  if (c.privileged) host_config["Privileged"] = true;
+  if (c.readonly_root_filesystem) host_config["ReadonlyRootfs"] = true;
+  if (lp.init) host_config["Init"] = true;
+  if (!lp.cap_add.empty()) host_config["CapAdd"] = lp.cap_add;
+  if (!lp.cap_drop.empty()) host_config["CapDrop"] = lp.cap_drop;
+  if (!lp.devices.empty()) {
+    json devices = json::array();
+    for (const auto& d : lp.devices) {
+      devices.push_back(
+          {{"PathOnHost", d.host_path}, {"PathInContainer", d.container_path}, {"CgroupPermissions", d.permissions}});
+    }
+    host_config["Devices"] = std::move(devices);
+  }
+  if (!c.system_controls.empty()) host_config["Sysctls"] = c.system_controls;
+  if (!c.security_options.empty()) host_config["SecurityOpt"] = c.security_options;
+  if (task.pid_mode == PidMode::kHost) host_config["PidMode"] = "host";
+  if (task.ipc_mode == IpcMode::kHost) host_config["IpcMode"] = "host";
+  if (task.ipc_mode == IpcMode::kNone) host_config["IpcMode"] = "none";
+}
+
+void add_network(const TaskSpec& task, const ContainerSpec& c, json& body, json& host_config) {
+  if (!c.dns_servers.empty()) host_config["Dns"] = c.dns_servers;
+  if (!c.dns_search_domains.empty()) host_config["DnsSearch"] = c.dns_search_domains;
+  if (!c.extra_hosts.empty()) {
+    json hosts = json::array();
+    for (const auto& h : c.extra_hosts) hosts.push_back(h.hostname + ":" + h.ip_address);
+    host_config["ExtraHosts"] = std::move(hosts);
+  }
+  if (c.disable_networking) {
+    body["NetworkDisabled"] = true;
+    host_config["NetworkMode"] = "none";
+    return;
+  }
+  switch (task.network_mode) {
+    case NetworkMode::kHost: host_config["NetworkMode"] = "host"; return;
+    case NetworkMode::kNone: host_config["NetworkMode"] = "none"; return;
+    case NetworkMode::kBridge: break;
+  }
+  const std::string network = task.network_name();
+  host_config["NetworkMode"] = network;
+  json endpoint = {{"Aliases", json::array({c.name})}};
+  // On a user network, links are aliases of the endpoint rather than legacy /etc/hosts links.
+  if (!c.links.empty()) endpoint["Links"] = c.links;
+  body["NetworkingConfig"] = {{"EndpointsConfig", {{network, std::move(endpoint)}}}};
+}
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec& container,
+                                                             const EnvFileContents& env_files) {
+  std::vector<EnvVar> merged;
+  const auto set = [&](const EnvVar& var) {
+    auto it = std::find_if(merged.begin(), merged.end(), [&](const EnvVar& v) { return v.name == var.name; });
+    if (it != merged.end()) {
+      it->value = var.value;
+    } else {
+      merged.push_back(var);
+    }
+  };
+  for (const auto& path : container.environment_files) {
+    const auto it = env_files.find(path);
+    if (it == env_files.end()) {
+      return common::make_error(common::ErrorKind::kInvalidArgument,
+                                "container " + container.name + ": environment file " + path + " was not read");
+    }
+    for (const auto& var : it->second) set(var);
+  }
+  for (const auto& var : container.environment) set(var);
+  std::vector<std::string> out;
+  out.reserve(merged.size());
+  for (const auto& var : merged) out.push_back(var.name + "=" + var.value);
+  return out;
+}
+
+common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const ContainerSpec& c,
+                                              const EnvFileContents& env_files) {
+  auto env = resolve_environment(c, env_files);
+  if (!env) return env.error();
+  json body = json::object();
+  json host_config = json::object();
+  body["Image"] = c.image;
+  if (!c.entry_point.empty()) body["Entrypoint"] = c.entry_point;
+  if (!c.command.empty()) body["Cmd"] = c.command;
+  if (!env->empty()) body["Env"] = *env;
+  if (!c.working_directory.empty()) body["WorkingDir"] = c.working_directory;
+  if (!c.user.empty()) body["User"] = c.user;
+  if (!c.hostname.empty()) body["Hostname"] = c.hostname;
+  if (c.health_check) body["Healthcheck"] = health_check(*c.health_check);
+  body["StopTimeout"] = c.stop_timeout_s;
+  if (c.interactive) body["OpenStdin"] = true;
+  if (c.pseudo_terminal) body["Tty"] = true;
+
+  json labels = c.docker_labels;
+  labels[std::string(kLabelService)] = c.name;
+  labels[std::string(kLabelTask)] = task.family;
+  body["Labels"] = std::move(labels);
+
+  add_ports(task, c, body, host_config);
+  add_storage(task, c, host_config);
+  add_resources(task, c, host_config);
+  add_privileges(task, c, host_config);
+  add_network(task, c, body, host_config);
+  host_config["RestartPolicy"] = {{"Name", std::string(to_string(c.restart))}, {"MaximumRetryCount", 0}};
+  if (c.log_configuration) {
+    host_config["LogConfig"] = {{"Type", c.log_configuration->driver}, {"Config", c.log_configuration->options}};
+  }
+  body["HostConfig"] = std::move(host_config);
+
+  body["Labels"][std::string(kLabelSpecHash)] = spec_hash(body);
+  return body;
+}
+
+std::string spec_hash(const nlohmann::json& create_body) {
+  json copy = create_body;
+  if (auto labels = copy.find("Labels"); labels != copy.end() && labels->is_object()) {
+    labels->erase(std::string(kLabelSpecHash));
+  }
+  // nlohmann::json keeps object keys sorted, so the text is the same for the same content.
+  const std::string text = "berth-spec-v1\n" + copy.dump();
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
+    std::abort();  // SHA-256 cannot fail on memory input; a failure means a broken OpenSSL
+  }
+  return to_hex(digest.data(), size);
+}
+
+nlohmann::json network_create_body(const TaskSpec& task) {
+  return {{"Name", task.network_name()},
+          {"Driver", "bridge"},
+          {"CheckDuplicate", true},
+          {"Labels", {{std::string(kLabelTask), task.family}}}};
+}
+
+nlohmann::json volume_create_body(const TaskSpec& task, const TaskVolume& volume) {
+  json labels = volume.labels;
+  labels[std::string(kLabelTask)] = task.family;
+  json body = {{"Name", volume.source}, {"Driver", volume.driver}, {"Labels", std::move(labels)}};
+  if (!volume.driver_opts.empty()) body["DriverOpts"] = volume.driver_opts;
+  return body;
+}
+
+}  // namespace berth::config

@@ -1,0 +1,39 @@
+#pragma once
+
+// From a loaded service file to what the Docker Engine API takes: the body of POST /containers/create
+// (Config + HostConfig + NetworkingConfig), of POST /networks/create and of POST /volumes/create. Pure:
+// environment files are read by the caller and passed in.
+
+#include "common/error.hpp"
+#include "config/env_file.hpp"
+#include "config/task_definition.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace berth::config {
+
+// The create body for one container of a task. Labels carry berth.service=<container name>,
+// berth.task=<family>, the dockerLabels, and berth.spec-hash (see spec_hash). Fails (kInvalidArgument)
+// only when an environment file the container names is missing from `env_files`.
+common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const ContainerSpec& container,
+                                              const EnvFileContents& env_files = {});
+
+// A stable digest (64 hex digits) of everything that shapes the container, computed on the create body
+// without its berth.spec-hash label, before anything substitutes the image reference. The agent compares
+// it with the label on the running container to tell a changed service file from a new image digest.
+std::string spec_hash(const nlohmann::json& create_body);
+
+// The environment a container gets: its environment files in order (a later file overrides an earlier
+// one), then its environment (which overrides the files), as Docker's "NAME=VALUE" list.
+common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec& container,
+                                                             const EnvFileContents& env_files);
+
+// POST /networks/create for a bridge-mode task: {"Name": "berth-<family>", "Driver": "bridge", ...}.
+nlohmann::json network_create_body(const TaskSpec& task);
+
+// POST /volumes/create for a task volume of kind kDockerVolume.
+nlohmann::json volume_create_body(const TaskSpec& task, const TaskVolume& volume);
+
+}  // namespace berth::config
