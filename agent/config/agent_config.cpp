@@ -159,13 +159,14 @@ void read_registry(const std::string& host, const Json& value, const ProblemSink
   settings.password = reader.string("password");
   settings.password_file = absolute_path(reader, "password_file");
   settings.ca_file = absolute_path(reader, "ca_file");
-  if (settings.password && reader.present("password_file") && reader.find("password_file") != nullptr) {
+  const bool has_username = reader.find("username") != nullptr;
+  const bool has_password = reader.find("password") != nullptr;
+  const bool has_password_file = reader.find("password_file") != nullptr;
+  if (has_password && has_password_file) {
     reader.report("password", "give either password or password_file, not both");
-  }
-  const bool has_secret = reader.find("password") != nullptr || reader.find("password_file") != nullptr;
-  if (reader.find("username") != nullptr && !has_secret) {
+  } else if (has_username && !has_password && !has_password_file) {
     reader.report_here("username needs a password_file (or password)");
-  } else if (reader.find("username") == nullptr && has_secret) {
+  } else if (!has_username && (has_password || has_password_file)) {
     reader.report_here("a password needs a username");
   }
   reader.finish();

@@ -73,9 +73,71 @@ std::string unknown_key_message(std::string_view unknown, const std::vector<std:
   return "unknown key; did you mean \"" + hint + "\"?";
 }
 
+namespace {
+
+// Follows the parser through the document to report keys given twice in one object (JSON parsers keep
+// only the last, which would silently drop the first).
+class DuplicateKeyFinder {
+ public:
+  explicit DuplicateKeyFinder(const ProblemSink& sink) : sink_(&sink) {}
+
+  bool on_event(nlohmann::ordered_json::parse_event_t event, const Json& parsed) {
+    using Event = nlohmann::ordered_json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start: frames_.push_back(Frame{event == Event::array_start, child_path(), 0, {}, {}}); break;
+      case Event::object_end:
+      case Event::array_end:
+        if (!frames_.empty()) frames_.pop_back();
+        break;
+      case Event::key:
+        if (!frames_.empty() && parsed.is_string()) {
+          Frame& frame = frames_.back();
+          frame.key = parsed.get<std::string>();
+          if (std::find(frame.keys.begin(), frame.keys.end(), frame.key) != frame.keys.end()) {
+            sink_->add(json_path_key(frame.path, frame.key), "is given twice in the same object");
+          } else {
+            frame.keys.push_back(frame.key);
+          }
+        }
+        break;
+      case Event::value:
+        if (!frames_.empty() && frames_.back().is_array) ++frames_.back().next_index;
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array = false;
+    std::string path;
+    std::size_t next_index = 0;
+    std::string key;
+    std::vector<std::string> keys;
+  };
+
+  // The path of a value starting now, inside the innermost open object or array.
+  std::string child_path() {
+    if (frames_.empty()) return {};
+    Frame& parent = frames_.back();
+    if (parent.is_array) return json_path_index(parent.path, parent.next_index++);
+    return json_path_key(parent.path, parent.key);
+  }
+
+  const ProblemSink* sink_;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 std::optional<Json> parse_json(std::string_view text, const ProblemSink& sink) {
   try {
-    return nlohmann::ordered_json::parse(text.begin(), text.end());
+    DuplicateKeyFinder finder(sink);
+    return nlohmann::ordered_json::parse(
+        text.begin(), text.end(), [&finder](int /*depth*/, nlohmann::ordered_json::parse_event_t event, Json& parsed) {
+          return finder.on_event(event, parsed);
+        });
   } catch (const nlohmann::ordered_json::parse_error& e) {
     // nlohmann reports the byte just past the offending token; count lines and columns ourselves.
     const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());

@@ -85,6 +85,16 @@ TEST(TaskValidation, RefusedContainerFields) {
   EXPECT_EQ(container_problems(R"("secrets": [], "credentialSpecs": [])"), Lines{});
 }
 
+TEST(TaskValidation, KeysGivenTwice) {
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [
+      {"name": "web", "image": "i", "portMappings": [{"containerPort": 80}, {"containerPort": 81, "containerPort": 82}]},
+      {"name": "db", "image": "i", "dockerLabels": {"a": "1", "a": "2"}, "image": "j"}], "family": "u"})"),
+            (Lines{"t.json: containerDefinitions[0].portMappings[1].containerPort: is given twice in the same object",
+                   "t.json: containerDefinitions[1].dockerLabels.a: is given twice in the same object",
+                   "t.json: containerDefinitions[1].image: is given twice in the same object",
+                   "t.json: family: is given twice in the same object"}));
+}
+
 TEST(TaskValidation, ContainerNamesAndImages) {
   EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "a", "image": "i"}]})"),
             Lines{kC + "name: \"a\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', starting "
