@@ -69,8 +69,8 @@ void read_docker(const Json& value, const ProblemSink& sink, AgentConfig& config
       docker.report("host", "\"" + *host + "\": the socket path after unix:// " +
                                 (problem.find("not empty") != std::string::npos ? "is empty" : "must be absolute"));
     } else {
-      config.docker_socket = host->substr(kUnix.size());
-      config.docker_host = *host;
+      config.docker.socket = host->substr(kUnix.size());
+      config.docker.host = *host;
     }
   }
   docker.finish();
@@ -86,13 +86,13 @@ void read_poll(const Json& value, const ProblemSink& sink, AgentConfig& config) 
       poll.report("interval",
                   "\"" + *text + "\" is too short; poll at most every " + format_duration(kMinPollInterval));
     } else {
-      config.poll_interval = *parsed.value;
+      config.poll.interval = *parsed.value;
     }
   }
   if (auto text = poll.string("jitter")) {
     const auto parsed = parse_percent(*text);
     if (parsed.value) {
-      config.poll_jitter_percent = *parsed.value;
+      config.poll.jitter_percent = *parsed.value;
     } else {
       poll.report("jitter", parsed.error);
     }

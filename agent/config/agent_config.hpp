@@ -15,8 +15,6 @@
 
 namespace berth::config {
 
-using namespace std::chrono_literals;
-
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
 std::string_view to_string(LogLevel level);
 
@@ -55,23 +53,28 @@ struct NotifyTarget {
   std::vector<NotifyEvent> on;  // every event when the file names none
 };
 
+struct DockerSettings {
+  std::string host = "unix:///var/run/docker.sock";
+  std::string socket = "/var/run/docker.sock";  // the path inside host
+};
+
+struct PollSettings {
+  std::chrono::milliseconds interval = std::chrono::minutes(5);
+  int jitter_percent = 10;  // each wait is interval +/- this share of it, so a fleet spreads out
+};
+
 struct AgentConfig {
-  std::string docker_host = "unix:///var/run/docker.sock";
-  std::string docker_socket = "/var/run/docker.sock";  // the path inside docker_host
+  DockerSettings docker;
   std::string state_dir = "/var/lib/berth";
   std::string services_dir = "/etc/berth/services.d";
   bool watch_labeled = true;
-  std::chrono::milliseconds poll_interval = 5min;
-  int poll_jitter_percent = 10;
+  PollSettings poll;
   ApiSettings api;
   std::map<std::string, RegistrySettings> registries;  // by registry host ("registry.example.com:5000")
   std::optional<std::string> docker_config = "/root/.docker/config.json";  // null in the file turns it off
   std::vector<NotifyTarget> notify;
-  LogLevel log_level = LogLevel::kInfo;
+  LogLevel log_level = LogLevel::kInfo;  // log.level
 };
-
-// The shortest poll interval accepted (agent.json and the berth.poll label), to spare the registries.
-inline constexpr std::chrono::milliseconds kMinPollInterval = 1s;
 
 // Reads agent.json text. `file_label` names the file in problems (see display_path). Empty text or
 // whitespace only is an empty object: every default.

@@ -27,4 +27,7 @@ struct PercentParse {
 };
 PercentParse parse_percent(std::string_view text);
 
+// The shortest poll interval accepted (agent.json's poll.interval and the berth.poll label).
+inline constexpr std::chrono::milliseconds kMinPollInterval = std::chrono::seconds(1);
+
 }  // namespace berth::config

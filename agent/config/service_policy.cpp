@@ -164,8 +164,8 @@ ServicePolicy read_service_policy(const std::map<std::string, std::string>& labe
         report(label, parsed.error);
       } else if (label == kLabelMonitor) {
         policy.monitor = *parsed.value;
-      } else if (*parsed.value < std::chrono::seconds(1)) {
-        report(label, quoted(value) + " is too short; poll at most every 1s");
+      } else if (*parsed.value < kMinPollInterval) {
+        report(label, quoted(value) + " is too short; poll at most every " + format_duration(kMinPollInterval));
       } else {
         policy.poll = *parsed.value;
       }

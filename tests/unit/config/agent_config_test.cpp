@@ -18,13 +18,13 @@ TEST(AgentConfig, EmptyFileGivesTheContractDefaults) {
     const auto loaded = load_agent_config(text, "agent.json");
     ASSERT_TRUE(loaded.ok()) << loaded.problems.to_string();
     const AgentConfig& c = *loaded.value;
-    EXPECT_EQ(c.docker_host, "unix:///var/run/docker.sock");
-    EXPECT_EQ(c.docker_socket, "/var/run/docker.sock");
+    EXPECT_EQ(c.docker.host, "unix:///var/run/docker.sock");
+    EXPECT_EQ(c.docker.socket, "/var/run/docker.sock");
     EXPECT_EQ(c.state_dir, "/var/lib/berth");
     EXPECT_EQ(c.services_dir, "/etc/berth/services.d");
     EXPECT_TRUE(c.watch_labeled);
-    EXPECT_EQ(c.poll_interval, 5min);
-    EXPECT_EQ(c.poll_jitter_percent, 10);
+    EXPECT_EQ(c.poll.interval, 5min);
+    EXPECT_EQ(c.poll.jitter_percent, 10);
     EXPECT_EQ(c.api.socket, "/run/berth/api.sock");
     EXPECT_FALSE(c.api.listen);
     ASSERT_TRUE(c.api.tls);
@@ -69,13 +69,13 @@ TEST(AgentConfig, EveryKeyIsRead) {
   const auto loaded = load_agent_config(testing::read_fixture("agent/full.json"), "agent.json");
   ASSERT_TRUE(loaded.ok()) << loaded.problems.to_string();
   const AgentConfig& c = *loaded.value;
-  EXPECT_EQ(c.docker_host, "unix:///run/docker.sock");
-  EXPECT_EQ(c.docker_socket, "/run/docker.sock");
+  EXPECT_EQ(c.docker.host, "unix:///run/docker.sock");
+  EXPECT_EQ(c.docker.socket, "/run/docker.sock");
   EXPECT_EQ(c.state_dir, "/srv/berth/state");
   EXPECT_EQ(c.services_dir, "/srv/berth/services.d");
   EXPECT_FALSE(c.watch_labeled);
-  EXPECT_EQ(c.poll_interval, 90s);
-  EXPECT_EQ(c.poll_jitter_percent, 25);
+  EXPECT_EQ(c.poll.interval, 90s);
+  EXPECT_EQ(c.poll.jitter_percent, 25);
   EXPECT_EQ(c.api.socket, "/run/berth/control.sock");
   ASSERT_TRUE(c.api.listen);
   EXPECT_EQ(c.api.listen->host, "0.0.0.0");
@@ -143,6 +143,12 @@ TEST(AgentConfig, TruncatedFileIsASyntaxError) {
   const auto lines = problems_of("{\"poll\": {");
   ASSERT_EQ(lines.size(), 1U);
   EXPECT_EQ(lines[0].rfind("agent.json: line 1, column 11: not valid JSON:", 0), 0U) << lines[0];
+}
+
+TEST(AgentConfig, KeysGivenTwice) {
+  EXPECT_EQ(problems_of(R"({"poll": {"interval": "1m", "interval": "2m"}, "log": {}, "log": {}})"),
+            (std::vector<std::string>{"agent.json: poll.interval: is given twice in the same object",
+                                      "agent.json: log: is given twice in the same object"}));
 }
 
 TEST(AgentConfig, TopLevelMustBeAnObject) {
