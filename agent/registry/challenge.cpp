@@ -35,9 +35,9 @@ class Scanner {
  public:
   explicit Scanner(std::string_view text) : text_(text) {}
 
-  bool at_end() const { return pos_ >= text_.size(); }
-  char peek() const { return text_[pos_]; }
-  std::size_t pos() const { return pos_; }
+  [[nodiscard]] bool at_end() const { return pos_ >= text_.size(); }
+  [[nodiscard]] char peek() const { return text_[pos_]; }
+  [[nodiscard]] std::size_t pos() const { return pos_; }
   void seek(std::size_t pos) { pos_ = pos; }
 
   std::size_t skip_ows() {
@@ -63,7 +63,7 @@ class Scanner {
   }
 
   // At the current position: token OWS "=" (the start of an auth-param, not of a new challenge)?
-  bool at_param_start() const {
+  [[nodiscard]] bool at_param_start() const {
     Scanner probe = *this;
     if (probe.token().empty()) {
       return false;

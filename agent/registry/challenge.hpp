@@ -17,7 +17,7 @@ namespace berth::registry {
 using common::Result;
 
 // Longest header value parse_challenges accepts.
-inline constexpr std::size_t kMaxChallengeHeaderBytes = 16 * 1024;
+inline constexpr std::size_t kMaxChallengeHeaderBytes = std::size_t{16} * 1024;
 
 struct Challenge {
   // The authentication scheme, lower-cased: "bearer", "basic".
@@ -31,7 +31,7 @@ struct Challenge {
   bool operator==(const Challenge&) const = default;
 
   // The value of a parameter (key in lower case), or an empty string when it is absent.
-  std::string param(std::string_view key) const;
+  [[nodiscard]] std::string param(std::string_view key) const;
 };
 
 // Parses one header value, which may hold several challenges separated by commas:

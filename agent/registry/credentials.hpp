@@ -35,7 +35,7 @@ struct Credential {
   bool operator==(const Credential&) const = default;
 
   // True when there is nothing to authenticate with (anonymous).
-  bool empty() const { return password.empty() && identity_token.empty() && registry_token.empty(); }
+  [[nodiscard]] bool empty() const { return password.empty() && identity_token.empty() && registry_token.empty(); }
 };
 
 enum class CredentialSource {

@@ -29,7 +29,7 @@ inline constexpr std::string_view kManifestAccept =
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
 
 // Largest manifest body parse_manifest accepts (the limit the CNCF registry applies to uploads).
-inline constexpr std::size_t kMaxManifestBytes = 4 * 1024 * 1024;
+inline constexpr std::size_t kMaxManifestBytes = std::size_t{4} * 1024 * 1024;
 
 enum class ManifestKind {
   kImage,  // a single-platform image manifest (Docker v2 schema 2 or OCI)
@@ -52,7 +52,7 @@ struct Platform {
   bool operator==(const Platform&) const = default;
 
   // "linux/amd64", "linux/arm/v7".
-  std::string to_string() const;
+  [[nodiscard]] std::string to_string() const;
 };
 
 // Normalises names as containerd does: lower case; x86_64 and x86-64 are amd64 (variant v1 is the default,

@@ -63,13 +63,13 @@ class RegistryBackoff {
   explicit RegistryBackoff(BackoffSettings settings = {});
 
   // True when a request to the registry may go out at `now`.
-  bool ready(Clock::time_point now) const { return now >= retry_at_; }
+  [[nodiscard]] bool ready(Clock::time_point now) const { return now >= retry_at_; }
 
   // Earliest time of the next request (in the past when ready).
-  Clock::time_point retry_at() const { return retry_at_; }
+  [[nodiscard]] Clock::time_point retry_at() const { return retry_at_; }
 
   // Consecutive failures in the current streak; 0 after a success.
-  int failures() const { return failures_; }
+  [[nodiscard]] int failures() const { return failures_; }
 
   // Records a failed request; returns the wait from `now` before the next one may go out.
   Clock::duration record_failure(Clock::time_point now, std::optional<Clock::duration> retry_after = std::nullopt);

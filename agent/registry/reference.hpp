@@ -38,34 +38,34 @@ struct ImageReference {
 
   bool operator==(const ImageReference&) const = default;
 
-  bool is_docker_hub() const { return registry == kDockerHubDomain; }
+  [[nodiscard]] bool is_docker_hub() const { return registry == kDockerHubDomain; }
 
   // Host (and port) to send registry API requests to: "registry-1.docker.io" for Docker Hub, else registry.
-  std::string api_host() const;
+  [[nodiscard]] std::string api_host() const;
 
   // "docker.io/library/nginx": registry and repository, without tag or digest.
-  std::string repository_with_registry() const;
+  [[nodiscard]] std::string repository_with_registry() const;
 
   // Canonical string: "docker.io/library/nginx:latest", "ghcr.io/acme/web:1.2@sha256:…". Parses back to the
   // same reference.
-  std::string full() const;
+  [[nodiscard]] std::string full() const;
 
   // The short form `docker ps` and `docker images` show: "nginx:latest", "acme/web:1.2",
   // "ghcr.io/acme/web@sha256:…". Parses back to the same reference.
-  std::string familiar() const;
+  [[nodiscard]] std::string familiar() const;
 
   // familiar() without tag and digest: "nginx", "acme/web", "ghcr.io/acme/web". Docker's RepoTags and
   // RepoDigests entries start with this name.
-  std::string familiar_name() const;
+  [[nodiscard]] std::string familiar_name() const;
 
   // What to pull: the digest when there is one, else the tag ("docker.io/library/nginx@sha256:…").
-  std::string pull_reference() const;
+  [[nodiscard]] std::string pull_reference() const;
 
   // The <reference> of /v2/<repository>/manifests/<reference> for a pull: the digest if set, else the tag.
-  const std::string& manifest_reference() const { return digest.empty() ? tag : digest; }
+  [[nodiscard]] const std::string& manifest_reference() const { return digest.empty() ? tag : digest; }
 
   // Token scope for pulling this repository: "repository:library/nginx:pull".
-  std::string pull_scope() const;
+  [[nodiscard]] std::string pull_scope() const;
 };
 
 // Parses and normalises a reference. Errors are kInvalidArgument with a message naming the input and the

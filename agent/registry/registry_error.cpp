@@ -8,7 +8,7 @@ namespace {
 using common::ErrorKind;
 using nlohmann::json;
 
-constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr std::size_t kMaxErrorBody = std::size_t{64} * 1024;
 constexpr std::size_t kMaxQuoted = 300;
 constexpr std::size_t kMaxEntries = 5;
 

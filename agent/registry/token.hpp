@@ -17,7 +17,7 @@ namespace berth::registry {
 using common::Result;
 
 // Largest token response parse_token_response accepts.
-inline constexpr std::size_t kMaxTokenResponseBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxTokenResponseBytes = std::size_t{1024} * 1024;
 // Lifetime assumed when a token response has no (or a shorter) expires_in.
 inline constexpr std::chrono::seconds kMinTokenLifetime{60};
 
@@ -57,7 +57,8 @@ struct BearerToken {
   // When to stop using the token and fetch a new one: counted from the local time the response arrived
   // (not the server's issued_at, so clock skew cannot make a fresh token look expired), less a margin of a
   // tenth of its lifetime, at most 30 s.
-  std::chrono::steady_clock::time_point refresh_at(std::chrono::steady_clock::time_point received_at) const;
+  [[nodiscard]] std::chrono::steady_clock::time_point refresh_at(
+      std::chrono::steady_clock::time_point received_at) const;
 };
 
 // Parses the token endpoint's JSON answer. kTooLarge above kMaxTokenResponseBytes; kProtocol when it is not
