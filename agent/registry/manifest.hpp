@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "registry/digest.hpp"  // is_sha256_digest, is_valid_digest, sha256_digest for manifest bodies
 
 namespace berth::registry {
 

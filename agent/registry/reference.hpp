@@ -55,7 +55,9 @@ struct ImageReference {
   [[nodiscard]] std::string familiar() const;
 
   // familiar() without tag and digest: "nginx", "acme/web", "ghcr.io/acme/web". Docker's RepoTags and
-  // RepoDigests entries start with this name.
+  // RepoDigests entries start with this name. (A Hub path whose first component looks like a host, such as
+  // "docker.io/foo.bar/app", keeps "docker.io/" here so that it parses back; Hub has no such namespaces.)
+  // To match a RepoDigests entry robustly, parse it and compare repository_with_registry() and digest.
   [[nodiscard]] std::string familiar_name() const;
 
   // What to pull: the digest when there is one, else the tag ("docker.io/library/nginx@sha256:…").
