@@ -32,6 +32,7 @@ constexpr std::array<std::pair<NotifyEvent, std::string_view>, 4> kNotifyEvents{
 template <class Table>
 std::vector<std::string> names_of(const Table& table) {
   std::vector<std::string> out;
+  out.reserve(table.size());
   for (const auto& [value, name] : table) out.emplace_back(name);
   return out;
 }

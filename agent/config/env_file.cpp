@@ -5,7 +5,7 @@
 
 namespace berth::config {
 
-LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, std::string file_label) {
+LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, const std::string& file_label) {
   LoadResult<std::vector<EnvVar>> result;
   std::vector<EnvVar> vars;
   std::size_t line_number = 0;

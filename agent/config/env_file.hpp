@@ -18,7 +18,7 @@ using EnvFileContents = std::map<std::string, std::vector<EnvVar>>;
 // ECS's format: one NAME=VALUE per line; blank lines and lines starting with '#' are skipped; the value is
 // everything after the first '=', taken literally (no quotes removed, no variables expanded). Problems
 // read `<file>: line N: <problem>`.
-LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, std::string file_label);
+LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, const std::string& file_label);
 
 // Every environment file the task names, each once, in the order they first appear.
 std::vector<std::string> environment_files(const TaskSpec& task);

@@ -200,7 +200,7 @@ ServicePolicy read_service_policy(const std::map<std::string, std::string>& labe
 }
 
 LoadResult<ServicePolicy> service_policy_from_labels(const std::map<std::string, std::string>& labels,
-                                                     std::string container_label) {
+                                                     const std::string& container_label) {
   LoadResult<ServicePolicy> result;
   auto policy = read_service_policy(labels, LabelSource::kContainer, result.problems, container_label, "Labels");
   if (result.problems.empty()) result.value = policy;

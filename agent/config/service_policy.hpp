@@ -89,7 +89,7 @@ ServicePolicy read_service_policy(const std::map<std::string, std::string>& labe
 // For a hand-started container: problems read `container web: Labels["berth.probe"]: ...` with
 // `container_label` "container web".
 LoadResult<ServicePolicy> service_policy_from_labels(const std::map<std::string, std::string>& labels,
-                                                     std::string container_label);
+                                                     const std::string& container_label);
 
 // The text forms, shared with the CLI: parse_probe("http://:8080/health"), parse_status_range("200-399").
 struct ProbeParse {
