@@ -47,6 +47,14 @@ std::string string_at(const json& j, const char* key) {
 
 }  // namespace
 
+std::chrono::milliseconds gate_window(const ProbeSpec& spec) {
+  const auto& t = spec.timing;
+  if (spec.kind == ProbeKind::kDockerHealth) {
+    return t.start_period + (t.retries + 1) * (t.interval + t.timeout);
+  }
+  return t.gate_window();
+}
+
 std::chrono::milliseconds gate_cadence(ProbeKind kind) {
   switch (kind) {
     case ProbeKind::kHttp:
@@ -95,7 +103,7 @@ GateTracker::GateTracker(ProbeSpec probe, std::chrono::milliseconds monitor, Tim
     : probe_(std::move(probe)),
       monitor_(monitor),
       start_(start),
-      deadline_(start + probe_.timing.gate_window()),
+      deadline_(start + gate_window(probe_)),
       last_observed_(start),
       next_probe_at_(start),
       monitor_end_(start) {}
@@ -193,18 +201,30 @@ void GateTracker::record_monitor_probe(const ProbeResult& probe) {
 
 std::string GateTracker::deadline_reason() const {
   const auto& t = probe_.timing;
-  std::string why = "no successful probe within " + format_seconds(t.gate_window()) + " (";
+  std::string why = "no successful probe within " + format_seconds(gate_window(probe_)) + " (";
   if (t.start_period.count() > 0) {
     why += "start period " + format_seconds(t.start_period) + " + ";
   }
-  why += std::to_string(t.retries) + " × " + format_seconds(t.interval) + ")";
+  if (probe_.kind == ProbeKind::kDockerHealth) {
+    why += std::to_string(t.retries + 1) + " × (interval " + format_seconds(t.interval) + " + timeout " +
+           format_seconds(t.timeout) + "): Docker never reported healthy or unhealthy";
+  } else {
+    why += std::to_string(t.retries) + " × " + format_seconds(t.interval);
+  }
+  why += ")";
   if (!last_failure_) {
     return why + "; no probe ran";
   }
-  why += "; last: probe " + probe_.describe() + " " + last_failure_->detail;
-  why = with_output(why, *last_failure_);
-  return why + " (" + std::to_string(attempts_) + (attempts_ == 1 ? " attempt, " : " attempts, ") +
-         std::to_string(failures_after_start_) + " failed after the start period)";
+  const auto plural = [](int n, const char* one) { return std::to_string(n) + " " + one + (n == 1 ? "" : "s"); };
+  if (probe_.kind == ProbeKind::kDockerHealth) {
+    why += "; " + plural(attempts_, "look") + " at the status";
+  } else {
+    why += "; " + plural(failures_after_start_, "failed attempt");
+    if (t.start_period.count() > 0) {
+      why += " after the start period";
+    }
+  }
+  return with_output(why + ", the last: probe " + probe_.describe() + " " + last_failure_->detail, *last_failure_);
 }
 
 std::string GateTracker::monitor_failure_reason(TimePoint now) const {

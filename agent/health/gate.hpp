@@ -8,7 +8,10 @@
 //           the start period do not count (ECS); after it they are counted for the reason, but only the
 //           deadline fails the gate, since berth probes far more often than every `interval`. The first
 //           pass ends the gate. A Docker health status of "unhealthy" fails at once (Docker has already
-//           applied its retries); "starting" is neither a pass nor a failure.
+//           applied its retries); "starting" is neither a pass nor a failure. Docker runs its check on its
+//           own schedule (the first one an interval after the start, each one taking up to its timeout),
+//           so with kDockerHealth Docker's "unhealthy" is what fails the gate, and the deadline is only a
+//           backstop for a Docker that never decides: start_period + (retries + 1) x (interval + timeout).
 //  MONITOR  after the gate the service must stay good for berth.monitor: `retries` consecutive probe
 //           failures fail it (as in ECS, once a check has passed, failures count even inside the start
 //           period). With no probe (kRunning) the container only has to keep running.
@@ -46,6 +49,8 @@ inline constexpr std::chrono::milliseconds kObservationGrace{std::chrono::second
 // Probe output (HTTP body, exec output, Docker health output) kept in a ProbeResult.
 inline constexpr std::size_t kProbeOutputLimit = 1024;
 
+// How long the gate waits for a pass after the start; see the header comment.
+std::chrono::milliseconds gate_window(const ProbeSpec& spec);
 // How often the gate probes, by kind; see the header comment.
 std::chrono::milliseconds gate_cadence(ProbeKind kind);
 // How often the monitor window probes: min(interval, monitor / (retries + 1)), at least the gate cadence.
