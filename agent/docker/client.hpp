@@ -92,6 +92,9 @@ class DockerClient {
       const std::function<void(const PullEvent&, const PullProgress&)>& on_progress, const std::string& platform = {});
 
   boost::asio::awaitable<common::Status> remove_image(const std::string& ref_or_id);
+  // POST /images/{source}/tag?repo=REPO&tag=TAG: points a local tag at an image (after a pull by digest).
+  boost::asio::awaitable<common::Status> tag_image(const std::string& source, const std::string& repository,
+                                                   const std::string& tag);
 
   // GET /events with JSON filters; calls on_event for each event until it returns an error or the stream
   // ends. No idle deadline: the stream can be silent for hours. Cancel by cancelling the awaiting

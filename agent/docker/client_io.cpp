@@ -471,6 +471,22 @@ net::awaitable<Status> DockerClient::remove_image(const std::string& ref_or_id) 
   co_return docker_error(res->status, res->body, doing);
 }
 
+net::awaitable<Status> DockerClient::tag_image(const std::string& source, const std::string& repository,
+                                               const std::string& tag) {
+  const std::string doing = "tag image " + source + " as " + repository + ":" + tag;
+  auto res = co_await call(
+      "POST",
+      path("/images/" + source + "/tag?repo=" + common::url_encode(repository) + "&tag=" + common::url_encode(tag)), {},
+      kCallTimeout, doing);
+  if (!res) {
+    co_return res.error();
+  }
+  if (ok_status(res->status)) {
+    co_return Status{};
+  }
+  co_return docker_error(res->status, res->body, doing);
+}
+
 net::awaitable<Status> DockerClient::events(const json& filters, const std::string& since,
                                             const std::function<Status(const json&)>& on_event) {
   const std::string doing = "follow Docker events";

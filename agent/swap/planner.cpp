@@ -111,23 +111,32 @@ class Planner {
     return act(Action::kRenameOldToPrev, w_.at_name);
   }
 
+  // Stop-first: the new container is created beside the old one first (creating binds no port), so the
+  // gap in service is only stop + rename + start.
   Step stop_first() const {
     if (!r_.new_proven) {
-      if (auto s = retire_old_from_name()) {
-        return *s;
-      }
-      if (!w_.at_name) {
-        if (r_.old_id.empty() || is_old(w_.at_prev)) {
+      if (!r_.new_started) {
+        if (!w_.at_next && !is_other(w_.at_name)) {
           return act(Action::kCreateNew);
         }
-        return finish(Outcome::kFailed, "the old container " + r_.old_id.substr(0, 12) +
-                                            " disappeared during the swap: " + describe_world(r_, w_));
+        if (auto s = retire_old_from_name()) {
+          return *s;
+        }
+        if (!w_.at_name && w_.at_next) {
+          if (!r_.old_id.empty() && !is_old(w_.at_prev)) {
+            return finish(Outcome::kFailed, "the old container " + r_.old_id.substr(0, 12) +
+                                                " disappeared during the swap: " + describe_world(r_, w_));
+          }
+          return act(Action::kRenameNextToName, w_.at_next);
+        }
+        if (is_other(w_.at_name) && !w_.at_name->running) {
+          return act(Action::kStartNew, w_.at_name);
+        }
       }
-      // Whatever else carries the name was created by this swap.
-      if (!w_.at_name->running && !r_.new_started) {
-        return act(Action::kStartNew, w_.at_name);
+      if (is_other(w_.at_name)) {
+        return act(Action::kGateNew, w_.at_name);
       }
-      return act(Action::kGateNew, w_.at_name);
+      return turn_back_step("the new container disappeared before it was proven: " + describe_world(r_, w_));
     }
     if (is_old(w_.at_prev)) {
       return act(Action::kRemoveOld, w_.at_prev);
@@ -168,10 +177,8 @@ class Planner {
 
   Step backward() const {
     // 1. The new container leaves the stage and is kept for inspection.
-    std::optional<ContainerView> fresh;
-    if (r_.strategy == Strategy::kStartFirst) {
-      fresh = w_.at_next;
-    } else if (is_other(w_.at_name)) {
+    std::optional<ContainerView> fresh = w_.at_next;
+    if (!fresh && is_other(w_.at_name)) {
       fresh = w_.at_name;
     }
     if (fresh) {
@@ -304,6 +311,7 @@ json to_json(const SwapRecord& r) {
               {"extra_networks", r.extra_networks},
               {"started_ms", r.started_ms},
               {"ended_ms", r.ended_ms},
+              {"gate", r.gate},
               {"direction", r.direction == Direction::kForward ? "forward" : "backward"},
               {"pulled", r.pulled},
               {"new_started", r.new_started},
@@ -353,6 +361,7 @@ std::optional<SwapRecord> swap_record_from_json(const json& j, std::string* prob
     r.extra_networks = j.value("extra_networks", json::array());
     r.started_ms = j.value("started_ms", std::int64_t{0});
     r.ended_ms = j.value("ended_ms", std::int64_t{0});
+    r.gate = j.value("gate", json::object());
     r.direction = j.at("direction").get<std::string>() == "backward" ? Direction::kBackward : Direction::kForward;
     r.pulled = j.value("pulled", false);
     r.new_started = j.value("new_started", false);

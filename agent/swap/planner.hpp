@@ -10,7 +10,8 @@
 // Names on the host during a swap of service `web`:
 //   web               the serving container (old before the swap, new after)
 //   web.berth-prev    the old container, stopped and kept until the new one is proven (stop-first)
-//   web.berth-next    the new container beside the old one until it is proven (start-first)
+//   web.berth-next    the new container while the old one holds the name (created beside it; start-first
+//                     also runs and proves it there)
 //   web.berth-failed  the last new container that failed, kept for `docker logs`
 
 #include <nlohmann/json.hpp>
@@ -46,10 +47,10 @@ enum class Action {
   kStopOld,            // stop the serving old container
   kNeutraliseOld,      // set its restart policy to "no" so a daemon restart does not revive it
   kRenameOldToPrev,    // old: <name> -> <name>.berth-prev
-  kCreateNew,          // create the new container (<name>, or <name>.berth-next for start-first)
+  kCreateNew,          // create the new container as <name>.berth-next (creating binds no port)
   kStartNew,           //
   kGateNew,            // health gate, then the monitor window
-  kRenameNextToName,   // start-first: new: <name>.berth-next -> <name>
+  kRenameNextToName,   // new: <name>.berth-next -> <name> (stop-first: before it starts)
   kRemoveOld,          // the new one is proven: remove the old container (never its volumes)
   kStopNew,            // the new one failed: stop it
   kRemoveStaleFailed,  // an older <name>.berth-failed is in the way: remove it (it is from an earlier swap)
@@ -79,6 +80,9 @@ struct SwapRecord {
   nlohmann::json extra_networks = nlohmann::json::array();  // [{"network": n, "endpoint": {...}}] after create
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;
+  // How the executor judges health and stops containers (probe, monitor window, stop grace); kept so
+  // that a recovery after a crash gates the same way. Opaque to the planner.
+  nlohmann::json gate = nlohmann::json::object();
 
   Direction direction = Direction::kForward;
   bool pulled = false;

@@ -56,9 +56,7 @@ class SimHost {
       case Action::kNeutraliseOld: c->policy = "no"; break;
       case Action::kRenameOldToPrev: c->name = prev_name(r.service); break;
       case Action::kCreateNew: {
-        SimContainer n{"new" + std::to_string(++created),
-                       r.strategy == Strategy::kStopFirst ? r.service : next_name(r.service), false, "unless-stopped",
-                       true};
+        SimContainer n{"new" + std::to_string(++created), next_name(r.service), false, "unless-stopped", true};
         r.new_id = n.id;
         containers[n.id] = n;
         break;
@@ -149,8 +147,9 @@ TEST(Planner, StopFirstSwapInOrder) {
   SwapRecord r = make_record(Strategy::kStopFirst, "old");
   run(h, r);
   EXPECT_EQ(r.outcome, Outcome::kSwapped);
-  EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "stop_old", "neutralise_old", "rename_old_to_prev", "create_new",
-                                               "start_new", "gate_new", "remove_old", "finish"}));
+  EXPECT_EQ(h.trace,
+            (std::vector<std::string>{"pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",
+                                      "rename_next_to_name", "start_new", "gate_new", "remove_old", "finish"}));
   expect_clean(h, "new1", false);
   EXPECT_EQ(h.containers.size(), 1u) << "the old container is removed once the new one is proven";
 }
@@ -174,10 +173,10 @@ TEST(Planner, StopFirstFailedGateRollsBack) {
   EXPECT_EQ(r.outcome, Outcome::kRolledBack);
   EXPECT_TRUE(r.new_failed);
   EXPECT_EQ(r.reason, "probe failed");
-  EXPECT_EQ(h.trace,
-            (std::vector<std::string>{"pull", "stop_old", "neutralise_old", "rename_old_to_prev", "create_new",
-                                      "start_new", "gate_new", "stop_new", "rename_new_to_failed",
-                                      "rename_prev_to_name", "restore_old_policy", "start_old", "gate_old", "finish"}));
+  EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",
+                                               "rename_next_to_name", "start_new", "gate_new", "stop_new",
+                                               "rename_new_to_failed", "rename_prev_to_name", "restore_old_policy",
+                                               "start_old", "gate_old", "finish"}));
   expect_clean(h, "old", true);
 }
 

@@ -1,0 +1,86 @@
+#pragma once
+
+// The swap executor: drives the pure planner against the real Docker Engine, writing the intent of
+// every step to the journal before the Docker call, and recovers swaps left in flight by a crash.
+
+#include "common/error.hpp"
+#include "docker/client.hpp"
+#include "health/probe.hpp"
+#include "state/store.hpp"
+#include "swap/planner.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace berth::swap {
+
+// What the caller decided before the swap: which image, how to create the new container, how to judge it.
+struct SwapPlan {
+  std::string service;      // the container name
+  std::string image_ref;    // the user's reference, kept as Config.Image of the new container
+  std::string repository;   // the reference without tag or digest: "127.0.0.1:5000/acme/web"
+  std::string tag;          // the tag the service follows ("latest")
+  std::string to_digest;    // pull exactly this digest (and point the tag at it); empty: pull the tag
+  std::string from_digest;  // what runs now, for the history
+  Strategy strategy = Strategy::kStopFirst;
+  health::ProbeSpec probe;
+  std::chrono::milliseconds monitor{std::chrono::seconds(10)};
+  std::chrono::seconds stop_grace{10};
+  nlohmann::json create_body;                               // POST /containers/create body
+  nlohmann::json extra_networks = nlohmann::json::array();  // [{"network", "endpoint"}] joined after create
+  std::string registry_auth;                                // X-Registry-Auth, never written to disk
+  std::string platform;                                     // "linux/arm64" when not the daemon's own
+};
+
+// Progress of a swap, for the event stream and `berth update --wait`.
+struct SwapProgress {
+  std::string swap_id;
+  std::string service;
+  std::string step;    // the planner's action name, or "pull_progress"
+  std::string detail;  // human text
+  std::int64_t bytes_done = 0;
+  std::int64_t bytes_total = 0;
+};
+using ProgressFn = std::function<void(const SwapProgress&)>;
+
+nlohmann::json gate_to_json(const health::ProbeSpec& probe, std::chrono::milliseconds monitor,
+                            std::chrono::seconds stop_grace);
+
+class SwapEngine {
+ public:
+  SwapEngine(docker::DockerClient& docker, state::StateStore& store);
+
+  // Runs one swap to its end and returns its final record. kConflict when a swap of the service is already
+  // running; other errors only when the swap could not even begin (the journal could not be written).
+  boost::asio::awaitable<common::Result<SwapRecord>> run(SwapPlan plan, ProgressFn progress = {});
+
+  // Finishes every swap a previous run left in the journal: forward when the new container was proven,
+  // back to the old one otherwise.
+  boost::asio::awaitable<std::vector<SwapRecord>> recover(ProgressFn progress = {});
+
+  [[nodiscard]] bool busy(const std::string& service) const { return running_.count(service) != 0; }
+
+ private:
+  boost::asio::awaitable<SwapRecord> drive(SwapRecord record, std::string registry_auth, ProgressFn progress);
+  boost::asio::awaitable<common::Result<Observation>> observe(const std::string& service);
+  boost::asio::awaitable<common::Status> perform(SwapRecord& r, const Step& step, const std::string& registry_auth,
+                                                 const ProgressFn& progress);
+  boost::asio::awaitable<common::Status> pull(SwapRecord& r, const std::string& registry_auth,
+                                              const ProgressFn& progress);
+  boost::asio::awaitable<common::Status> create_new(SwapRecord& r);
+  boost::asio::awaitable<health::ProbeSpec> probe_for(const SwapRecord& r, health::ProbeSpec probe,
+                                                      const std::string& container);
+  void finish(SwapRecord& r, Outcome outcome, const std::string& note);
+
+  docker::DockerClient& docker_;
+  state::StateStore& store_;
+  std::set<std::string> running_;
+};
+
+}  // namespace berth::swap

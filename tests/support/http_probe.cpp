@@ -1,0 +1,137 @@
+#include "support/http_probe.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace berth::test {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint16_t reserve_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    return {};
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  auto wait_for = [&](short events) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      return false;
+    }
+    pollfd p{fd, events, 0};
+    return ::poll(&p, 1, static_cast<int>(left)) == 1;
+  };
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 && errno != EINPROGRESS) {
+    ::close(fd);
+    return {};
+  }
+  if (!wait_for(POLLOUT)) {
+    ::close(fd);
+    return {};
+  }
+  int err = 0;
+  socklen_t elen = sizeof(err);
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+  if (err != 0) {
+    ::close(fd);
+    return {};
+  }
+  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return {};
+  }
+  std::string raw;
+  char buf[4096];
+  while (wait_for(POLLIN)) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      break;
+    }
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12 || raw.substr(9, 3) != "200") {
+    return {};
+  }
+  const auto body = raw.find("\r\n\r\n");
+  return body == std::string::npos ? std::string() : raw.substr(body + 4);
+}
+
+LoadProbe::LoadProbe(std::uint16_t port, std::chrono::milliseconds period)
+    : port_(port), period_(period), thread_([this] { loop(); }) {}
+
+LoadProbe::~LoadProbe() { stop(); }
+
+void LoadProbe::stop() {
+  stop_ = true;
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void LoadProbe::loop() {
+  auto last_ok = Clock::now();
+  auto next = Clock::now();
+  while (!stop_) {
+    const auto start = Clock::now();
+    const std::string body = http_get(port_, "/", period_ * 10);
+    const auto end = Clock::now();
+    {
+      std::lock_guard lock(mu_);
+      ++report_.requests;
+      if (body.empty()) {
+        ++report_.failures;
+        report_.longest_gap =
+            std::max(report_.longest_gap, std::chrono::duration_cast<std::chrono::milliseconds>(end - last_ok));
+      } else {
+        report_.longest_gap =
+            std::max(report_.longest_gap, std::chrono::duration_cast<std::chrono::milliseconds>(end - last_ok));
+        last_ok = end;
+        latencies_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(end - start));
+        if (std::find(report_.bodies_seen.begin(), report_.bodies_seen.end(), body) == report_.bodies_seen.end()) {
+          report_.bodies_seen.push_back(body);
+        }
+      }
+    }
+    next += period_;
+    std::this_thread::sleep_until(std::max(next, Clock::now()));
+  }
+}
+
+LoadProbe::Report LoadProbe::report() const {
+  std::lock_guard lock(mu_);
+  Report r = report_;
+  auto lat = latencies_;
+  if (!lat.empty()) {
+    std::sort(lat.begin(), lat.end());
+    r.p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+  }
+  return r;
+}
+
+}  // namespace berth::test

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace berth::test {
+
+// A free TCP port on 127.0.0.1 (bound and released; fine for a test that publishes it right away).
+std::uint16_t reserve_port();
+
+// One blocking GET of http://127.0.0.1:port/path with a short timeout; the body, or empty on any failure.
+std::string http_get(std::uint16_t port, const std::string& path = "/",
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+
+// Sends a GET every `period` from a thread until stopped; measures failed requests, the longest time
+// without a successful answer, and latencies. This is how the tests see downtime as a client would.
+class LoadProbe {
+ public:
+  LoadProbe(std::uint16_t port, std::chrono::milliseconds period);
+  ~LoadProbe();
+  void stop();
+
+  struct Report {
+    int requests = 0;
+    int failures = 0;
+    std::chrono::milliseconds longest_gap{0};
+    std::chrono::milliseconds p99{0};
+    std::vector<std::string> bodies_seen;  // distinct bodies, in order of first appearance
+  };
+  Report report() const;
+
+ private:
+  void loop();
+  std::uint16_t port_;
+  std::chrono::milliseconds period_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  Report report_;
+  std::vector<std::chrono::milliseconds> latencies_;
+  std::thread thread_;
+};
+
+}  // namespace berth::test
