@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 
 namespace berth::config {
 
@@ -238,8 +239,12 @@ common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const Contai
 
 std::string spec_hash(const nlohmann::json& create_body) {
   json copy = create_body;
+  // berth's own labels are left out: they say how berth watches the service (probe, poll, policy), and
+  // changing that must not restart the container.
   if (auto labels = copy.find("Labels"); labels != copy.end() && labels->is_object()) {
-    labels->erase(std::string(kLabelSpecHash));
+    for (auto it = labels->begin(); it != labels->end();) {
+      it = it.key().rfind("berth.", 0) == 0 ? labels->erase(it) : std::next(it);
+    }
   }
   // nlohmann::json keeps object keys sorted, so the text is the same for the same content.
   const std::string text = "berth-spec-v1\n" + copy.dump();

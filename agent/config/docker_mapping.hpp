@@ -21,8 +21,9 @@ common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const Contai
                                               const EnvFileContents& env_files = {});
 
 // A stable digest (64 hex digits) of everything that shapes the container, computed on the create body
-// without its berth.spec-hash label, before anything substitutes the image reference. The agent compares
-// it with the label on the running container to tell a changed service file from a new image digest.
+// before anything substitutes the image reference. The berth.* labels are left out (changing a probe or
+// a poll interval does not restart a container). The agent compares it with the label on the running
+// container to tell a changed service file from a new image digest.
 std::string spec_hash(const nlohmann::json& create_body);
 
 // The environment a container gets: its environment files in order (a later file overrides an earlier

@@ -232,7 +232,10 @@ TEST(DockerMapping, SpecHashFollowsWhatShapesTheContainer) {
   EXPECT_NE(base, hash_of(one_container(R"("environment": [{"name": "A", "value": "2"}], "cpu": 10)")));
   EXPECT_NE(base, hash_of(one_container(R"("environment": [{"name": "A", "value": "1"}], "cpu": 20)")));
   EXPECT_NE(base, hash_of(one_container(R"("environment": [{"name": "A", "value": "1"}], "cpu": 10,
-                                           "dockerLabels": {"berth.monitor": "20s"})")));
+                                           "dockerLabels": {"com.example.tier": "web"})")));
+  // How berth watches the service is not part of the container.
+  EXPECT_EQ(base, hash_of(one_container(R"("environment": [{"name": "A", "value": "1"}], "cpu": 10,
+                                           "dockerLabels": {"berth.monitor": "20s", "berth.policy": "manual"})")));
   const std::string with_file = one_container(R"("environmentFiles": [{"value": "/e.env"}])");
   EXPECT_NE(hash_of(with_file, {{"/e.env", {{"X", "1"}}}}), hash_of(with_file, {{"/e.env", {{"X", "2"}}}}));
   EXPECT_EQ(hash_of(with_file, {{"/e.env", {{"X", "1"}}}}), hash_of(with_file, {{"/e.env", {{"X", "1"}}}}));
