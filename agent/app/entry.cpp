@@ -1,5 +1,7 @@
 #include "app/entry.hpp"
 
+#include "app/daemon.hpp"
+#include "app/desired.hpp"
 #include "cli/exit_codes.hpp"
 #include "common/build_info.hpp"
 
@@ -42,7 +44,23 @@ int run_main(int argc, char** argv) {
     std::fputs(kUsage.data(), stdout);
     return cli::kExitOk;
   }
-  for (std::string_view known : {"agent", "validate", "status", "check", "update", "rollback", "history", "token"}) {
+  if (command == "agent" || command == "validate") {
+    std::string config_flag;
+    for (int i = 2; i < argc; ++i) {
+      const std::string_view arg = argv[i];
+      if (arg == "--config" && i + 1 < argc) {
+        config_flag = argv[++i];
+      } else if (arg.rfind("--config=", 0) == 0) {
+        config_flag = std::string(arg.substr(9));
+      } else {
+        std::fprintf(stderr, "berth %s: unknown option '%s'\n\n%s", argv[1], argv[i], kUsage.data());
+        return cli::kExitUsage;
+      }
+    }
+    const std::string config_path = config_path_from(config_flag);
+    return command == "agent" ? run_agent(config_path) : run_validate(config_path);
+  }
+  for (std::string_view known : {"status", "check", "update", "rollback", "history", "token"}) {
     if (command == known) {
       std::fprintf(stderr, "berth %s: not implemented yet\n", argv[1]);
       return cli::kExitError;

@@ -22,6 +22,7 @@ namespace berth::swap {
 
 // What the caller decided before the swap: which image, how to create the new container, how to judge it.
 struct SwapPlan {
+  std::string id;           // the swap's id; generated when empty
   std::string service;      // the container name
   std::string image_ref;    // the user's reference, kept as Config.Image of the new container
   std::string repository;   // the reference without tag or digest: "127.0.0.1:5000/acme/web"

@@ -129,7 +129,7 @@ net::awaitable<Result<SwapRecord>> SwapEngine::run(SwapPlan plan, ProgressFn pro
     ~Release() { set.erase(service); }
   } release{running_, plan.service};
   SwapRecord r;
-  r.id = new_swap_id();
+  r.id = plan.id.empty() ? new_swap_id() : plan.id;
   r.service = plan.service;
   r.image_ref = plan.image_ref;
   r.from_digest = plan.from_digest;

@@ -1,0 +1,125 @@
+#pragma once
+
+// The daemon: keeps the services of the service files and the labelled containers on their newest
+// healthy image. One io_context, one thread; every piece of work is a coroutine on it.
+
+#include "app/desired.hpp"
+#include "control/api.hpp"
+#include "docker/client.hpp"
+#include "registry/client.hpp"
+#include "state/store.hpp"
+#include "swap/engine.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace berth::app {
+
+// One service berth keeps up to date: a container of a service file, or a labelled container.
+struct Service {
+  std::string name;  // the container name
+  bool from_file = false;
+  std::optional<FileService> file;
+  std::string image;  // the user's reference
+  config::ServicePolicy policy;
+  // What berth saw last.
+  std::string container_id;
+  std::string running_digest;    // the repository digest the running image came from
+  std::string running_platform;  // this host's manifest of it
+  std::string newest_digest;
+  std::string newest_platform;
+  std::string state = "unknown";  // running | stopped | missing | updating | update available | quarantined | error
+  std::string error;
+  std::int64_t last_check_ms = 0;
+  std::int64_t last_swap_ms = 0;
+  std::chrono::steady_clock::time_point next_check{};
+  int failures = 0;
+  bool checking = false;
+};
+
+class Agent final : public control::ApiBackend {
+ public:
+  Agent(boost::asio::any_io_executor executor, std::string config_path, Desired desired);
+  ~Agent() override;
+
+  // Runs until SIGTERM or SIGINT; returns the process exit code.
+  boost::asio::awaitable<int> run();
+
+  boost::asio::awaitable<control::ApiResponse> handle(control::RouteId route,
+                                                      const control::ApiRequest& request) override;
+  std::uint64_t subscribe(std::function<void(const nlohmann::json&)> sink) override;
+  void unsubscribe(std::uint64_t id) override;
+
+ private:
+  // Start-up and the main loop (agent_io.cpp).
+  boost::asio::awaitable<bool> connect_docker();
+  boost::asio::awaitable<void> reconcile_files();
+  boost::asio::awaitable<void> discover_labelled();
+  boost::asio::awaitable<void> refresh_running(Service& s);
+  boost::asio::awaitable<void> tick();
+  boost::asio::awaitable<void> watch_signals();
+  void reload();
+  boost::asio::awaitable<common::Status> start_control();
+  void stop_control();
+  void publish(nlohmann::json event);
+  std::string status_line() const;
+
+  // Checks and swaps (agent_work_io.cpp).
+  boost::asio::awaitable<common::Status> check(Service& s);
+  // Swaps the service to `digest` (empty: the tag's newest, pulled). `id` names the swap for the API.
+  boost::asio::awaitable<common::Result<swap::SwapRecord>> update(const std::string& name, std::string digest,
+                                                                  std::string why, std::string id = {});
+  boost::asio::awaitable<common::Result<swap::SwapPlan>> plan_for(const Service& s,
+                                                                  const registry::ImageReference& ref);
+  void spawn(std::function<boost::asio::awaitable<void>()> work);
+  void record_swap_end(Service& s, const swap::SwapRecord& r);
+  void notify_swap(const swap::SwapRecord& r);
+
+  // The API (agent_api_io.cpp).
+  nlohmann::json service_json(const Service& s) const;
+  nlohmann::json swap_json(const swap::SwapRecord& r) const;
+  boost::asio::awaitable<control::ApiResponse> api_update(const control::ApiRequest& request);
+  boost::asio::awaitable<control::ApiResponse> api_rollback(const control::ApiRequest& request);
+  boost::asio::awaitable<control::ApiResponse> api_update_all(const control::ApiRequest& request);
+  control::ApiResponse api_registry_hook(const control::ApiRequest& request);
+  boost::asio::awaitable<control::ApiResponse> start_swap(const std::string& name, const std::string& digest,
+                                                          const std::string& why, bool wait);
+  std::string metrics_text() const;
+
+  boost::asio::any_io_executor executor_;
+  std::string config_path_;
+  Desired desired_;
+  config::AgentConfig config_;
+  docker::DockerClient docker_;
+  state::StateStore store_;
+  swap::SwapEngine engine_;
+  registry::RegistryClient registry_;
+  std::map<std::string, Service> services_;
+  std::map<std::string, nlohmann::json> swaps_;  // recent swaps by id: the record, then the result
+  std::map<std::uint64_t, std::function<void(const nlohmann::json&)>> subscribers_;
+  std::uint64_t next_subscriber_ = 1;
+  std::map<std::string, std::int64_t> counters_;  // metrics: checks, errors, swaps by result
+  std::set<std::string> pulling_;                 // services whose swap is pulling (global bound)
+  std::int64_t last_successful_check_ms_ = 0;
+  std::vector<std::int64_t> swap_durations_ms_;  // for the metrics histogram
+  std::chrono::steady_clock::time_point next_files_scan_{};
+  std::map<std::string, std::int64_t> file_stamps_;
+  bool stopping_ = false;
+  bool reload_requested_ = false;
+  int swaps_in_flight_ = 0;
+};
+
+std::int64_t now_ms();
+std::string new_swap_id();
+std::string rfc3339(std::int64_t ms);
+
+}  // namespace berth::app

@@ -1,0 +1,409 @@
+// The daemon's start-up, main loop, desired state and labelled containers.
+#include "app/agent.hpp"
+
+#include "app/systemd.hpp"
+#include "common/build_info.hpp"
+#include "config/service_policy.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/stat.h>
+
+#include <ctime>
+#include <filesystem>
+
+namespace berth::app {
+
+namespace net = boost::asio;
+using common::ErrorKind;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string config_dir_of(const std::string& config_path) {
+  const auto parent = std::filesystem::path(config_path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string rfc3339(std::int64_t ms) {
+  if (ms <= 0) {
+    return {};
+  }
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Agent::Agent(net::any_io_executor executor, std::string config_path, Desired desired)
+    : executor_(executor),
+      config_path_(std::move(config_path)),
+      desired_(std::move(desired)),
+      config_(*desired_.agent),
+      docker_(executor, config_.docker.socket),
+      store_(config_.state_dir),
+      engine_(docker_, store_),
+      registry_(executor, registry::RegistryClientSettings::from_config(config_)) {}
+
+Agent::~Agent() = default;
+
+void Agent::spawn(std::function<net::awaitable<void>()> work) {
+  // Bounded pieces of work (a check, a swap). An exception is a bug: it stops the process loudly and
+  // systemd restarts berth, which recovers from the journal.
+  net::co_spawn(executor_, std::move(work), [](std::exception_ptr e) {
+    if (e) {
+      std::rethrow_exception(e);
+    }
+  });
+}
+
+void Agent::publish(json event) {
+  event["time"] = rfc3339(now_ms());
+  for (const auto& [id, sink] : subscribers_) {
+    sink(event);
+  }
+}
+
+std::uint64_t Agent::subscribe(std::function<void(const json&)> sink) {
+  const auto id = next_subscriber_++;
+  subscribers_[id] = std::move(sink);
+  return id;
+}
+
+void Agent::unsubscribe(std::uint64_t id) { subscribers_.erase(id); }
+
+std::string Agent::status_line() const {
+  std::size_t pending = 0;
+  for (const auto& [name, s] : services_) {
+    pending += s.state == "update available" ? 1 : 0;
+  }
+  std::string line = "watching " + std::to_string(services_.size()) + " services";
+  if (last_successful_check_ms_ > 0) {
+    const std::time_t t = static_cast<std::time_t>(last_successful_check_ms_ / 1000);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[8];
+    std::strftime(buf, sizeof(buf), "%H:%M", &tm);
+    line += ", last check " + std::string(buf);
+  }
+  if (swaps_in_flight_ > 0) {
+    line += ", " + std::to_string(swaps_in_flight_) + " swap(s) running";
+  }
+  if (pending > 0) {
+    line += ", " + std::to_string(pending) + " update(s) waiting";
+  }
+  return line;
+}
+
+net::awaitable<bool> Agent::connect_docker() {
+  net::steady_timer timer(executor_);
+  for (int attempt = 0; !stopping_; ++attempt) {
+    auto v = co_await docker_.negotiate();
+    if (v) {
+      spdlog::info("Docker Engine at {} speaks API {}", config_.docker.host, v->str());
+      co_return true;
+    }
+    spdlog::warn("{} (retrying)", v.error().message);
+    notify_status("waiting for the Docker Engine: " + v.error().message);
+    timer.expires_after(std::min<std::chrono::seconds>(std::chrono::seconds(1 << std::min(attempt, 5)), 30s));
+    co_await timer.async_wait(net::use_awaitable);
+  }
+  co_return false;
+}
+
+net::awaitable<void> Agent::watch_signals() {
+  net::signal_set signals(executor_, SIGTERM, SIGINT, SIGHUP);
+  while (!stopping_) {
+    auto [ec, sig] = co_await signals.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec) {
+      co_return;
+    }
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reloading the service files");
+      reload_requested_ = true;
+    } else {
+      spdlog::info("signal {}: stopping once running swaps reach a safe point", sig);
+      stopping_ = true;
+    }
+  }
+}
+
+net::awaitable<void> Agent::refresh_running(Service& s) {
+  auto inspect = co_await docker_.inspect_container(s.name);
+  if (!inspect) {
+    if (inspect.error().kind == ErrorKind::kNotFound) {
+      s.container_id.clear();
+      s.state = "missing";
+    } else {
+      s.error = inspect.error().message;
+    }
+    co_return;
+  }
+  s.container_id = (*inspect)["Id"].get<std::string>();
+  const bool running = inspect->value("State", json::object()).value("Running", false);
+  if (s.state == "missing" || s.state == "unknown" || s.state == "stopped" || s.state == "running") {
+    s.state = running ? "running" : "stopped";
+  }
+  auto ref = registry::parse_reference(s.image);
+  auto image = co_await docker_.inspect_image((*inspect)["Image"].get<std::string>());
+  if (!ref || !image) {
+    co_return;
+  }
+  // The repository digest this image came from: RepoDigests in the familiar form "repo@sha256:...".
+  for (const auto& rd : image->value("RepoDigests", json::array())) {
+    const std::string entry = rd.get<std::string>();
+    const auto at = entry.find('@');
+    if (at == std::string::npos) {
+      continue;
+    }
+    auto named = registry::parse_reference(entry.substr(0, at));
+    if (named && named->registry == ref->registry && named->repository == ref->repository) {
+      if (s.running_digest != entry.substr(at + 1)) {
+        s.running_digest = entry.substr(at + 1);
+        s.running_platform.clear();
+      }
+      // A digest we already know to be the newest wins when the image carries several.
+      if (s.running_digest == s.newest_digest) {
+        break;
+      }
+    }
+  }
+}
+
+net::awaitable<void> Agent::reconcile_files() {
+  std::set<std::string> networks_done;
+  std::set<std::string> wanted;
+  for (const auto& fs : desired_.services) {
+    const auto& c = fs.container();
+    wanted.insert(c.name);
+    if (fs.task.network_mode == config::NetworkMode::kBridge && networks_done.insert(fs.task.network_name()).second) {
+      std::map<std::string, std::string> labels;
+      labels["berth.task"] = fs.task.family;
+      auto net_id = co_await docker_.create_network(fs.task.network_name(), labels);
+      if (!net_id && net_id.error().kind != ErrorKind::kConflict) {
+        log_service(4, c.name, "", "cannot create network " + fs.task.network_name() + ": " + net_id.error().message);
+      }
+    }
+    auto& s = services_[c.name];
+    s.name = c.name;
+    s.from_file = true;
+    s.file = fs;
+    s.image = c.image;
+    s.policy = c.docker_labels.empty() ? config::ServicePolicy{} : c.policy;
+    auto inspect = co_await docker_.inspect_container(c.name);
+    std::string why;
+    if (!inspect && inspect.error().kind == ErrorKind::kNotFound) {
+      why = "first start";
+    } else if (inspect) {
+      const auto labels = (*inspect)["Config"].value("Labels", json::object());
+      if (labels.value("berth.spec-hash", std::string()) != fs.spec_hash) {
+        why = "the service file changed";
+      }
+    }
+    if (why.empty()) {
+      co_await refresh_running(s);
+      continue;
+    }
+    log_service(2, c.name, "", why + ": deploying " + c.image);
+    auto result = co_await update(c.name, "", why);
+    if (!result) {
+      log_service(4, c.name, "", "could not deploy: " + result.error().message);
+    }
+  }
+  // Services whose file went away stop being managed; their containers stay unless asked otherwise.
+  for (auto it = services_.begin(); it != services_.end();) {
+    if (!it->second.from_file || wanted.count(it->first) != 0 || engine_.busy(it->first)) {
+      ++it;
+      continue;
+    }
+    if (it->second.policy.remove_on_delete && !it->second.container_id.empty()) {
+      log_service(2, it->first, "", "service file removed: removing the container (berth.remove-on-delete)");
+      (void)co_await docker_.stop_container(it->second.container_id, 30s);
+      (void)co_await docker_.remove_container(it->second.container_id, docker::RemoveVolumes::kKeep,
+                                              docker::ForceRemove::kNo);
+    } else {
+      log_service(2, it->first, "", "service file removed: no longer managed; the container keeps running");
+    }
+    it = services_.erase(it);
+  }
+}
+
+net::awaitable<void> Agent::discover_labelled() {
+  if (!config_.watch_labeled) {
+    co_return;
+  }
+  const std::vector<std::string> filter{"berth.enable=true"};
+  auto list = co_await docker_.list_containers(filter, false);
+  if (!list) {
+    spdlog::warn("cannot list labelled containers: {}", list.error().message);
+    co_return;
+  }
+  std::set<std::string> seen;
+  for (const auto& c : *list) {
+    seen.insert(c.name);
+    auto existing = services_.find(c.name);
+    if (existing != services_.end() && existing->second.from_file) {
+      continue;
+    }
+    auto policy = config::service_policy_from_labels(c.labels, "container " + c.name);
+    auto& s = services_[c.name];
+    const bool is_new = s.name.empty();
+    s.name = c.name;
+    s.from_file = false;
+    s.image = c.image;
+    s.container_id = c.id;
+    if (!policy.ok()) {
+      s.state = "error";
+      s.error = policy.problems.to_string();
+      if (is_new) {
+        log_service(4, c.name, "", "labels not usable: " + s.error);
+      }
+      continue;
+    }
+    s.policy = *policy.value;
+    if (is_new) {
+      log_service(2, c.name, "", "watching the labelled container (image " + c.image + ")");
+      co_await refresh_running(s);
+    }
+  }
+  for (auto it = services_.begin(); it != services_.end();) {
+    const bool gone = !it->second.from_file && seen.count(it->first) == 0 && !engine_.busy(it->first);
+    it = gone ? services_.erase(it) : std::next(it);
+  }
+}
+
+void Agent::reload() {
+  reload_requested_ = false;
+  Desired fresh = load_services(config_, config_dir_of(config_path_));
+  if (!fresh.problems.empty()) {
+    for (const auto& line : fresh.problems.lines()) {
+      spdlog::error("{}", line);
+    }
+    spdlog::error("service files not reloaded: fix the problems above (berth validate)");
+    return;
+  }
+  desired_ = std::move(fresh);
+  spawn([this]() -> net::awaitable<void> { co_await reconcile_files(); });
+}
+
+net::awaitable<void> Agent::tick() {
+  const auto now = Clock::now();
+  if (now >= next_files_scan_) {
+    next_files_scan_ = now + 5s;
+    std::map<std::string, std::int64_t> stamps;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(config_.services_dir, ec)) {
+      struct stat st {};
+      if (entry.path().extension() == ".json" && ::stat(entry.path().c_str(), &st) == 0) {
+        stamps[entry.path().string()] = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec +
+                                        static_cast<std::int64_t>(st.st_size);
+      }
+    }
+    if (!file_stamps_.empty() && stamps != file_stamps_) {
+      spdlog::info("service files changed: reloading");
+      reload_requested_ = true;
+    }
+    file_stamps_ = std::move(stamps);
+    co_await discover_labelled();
+  }
+  if (reload_requested_) {
+    reload();
+  }
+  for (auto& [name, s] : services_) {
+    if (s.checking || engine_.busy(name) || now < s.next_check || s.state == "error" ||
+        s.policy.policy == config::UpdatePolicy::kManual) {
+      continue;
+    }
+    s.checking = true;
+    spawn([this, service = name]() -> net::awaitable<void> {
+      auto it = services_.find(service);
+      if (it == services_.end()) {
+        co_return;
+      }
+      auto checked = co_await check(it->second);
+      it = services_.find(service);
+      if (it == services_.end()) {
+        co_return;
+      }
+      Service& svc = it->second;
+      svc.checking = false;
+      if (checked && svc.state == "update available" && svc.policy.policy == config::UpdatePolicy::kAuto) {
+        (void)co_await update(service, svc.newest_digest, "new digest " + svc.newest_digest.substr(0, 19));
+      }
+    });
+  }
+}
+
+net::awaitable<int> Agent::run() {
+  spawn([this]() -> net::awaitable<void> { co_await watch_signals(); });
+  if (!co_await connect_docker()) {
+    co_return 0;
+  }
+  if (auto opened = store_.open(); !opened) {
+    spdlog::critical("state directory {}: {}", config_.state_dir, opened.error().message);
+    co_return 1;
+  }
+  for (const auto& r : co_await engine_.recover()) {
+    log_service(3, r.service, r.id,
+                std::string("swap recovered after a restart: ") + std::string(swap::to_string(r.outcome)) + " (" +
+                    r.reason + ")");
+  }
+  auto serving = co_await start_control();
+  if (!serving) {
+    spdlog::critical("control endpoint: {}", serving.error().message);
+    co_return serving.error().kind == ErrorKind::kInvalidArgument ? 78 : 1;
+  }
+  notify_ready("starting: " + status_line());
+  spdlog::info("berth {} ready: {} service files, watching labelled containers: {}", common::kVersion,
+               desired_.services.size(), config_.watch_labeled ? "yes" : "no");
+  co_await reconcile_files();
+  co_await discover_labelled();
+  const auto watchdog = watchdog_interval();
+  const auto period = watchdog ? std::min<std::chrono::milliseconds>(
+                                     1s, std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog / 2))
+                               : std::chrono::milliseconds(1s);
+  net::steady_timer timer(executor_);
+  auto next_status = Clock::now();
+  while (!stopping_) {
+    if (watchdog) {
+      notify_watchdog();
+    }
+    co_await tick();
+    if (Clock::now() >= next_status) {
+      notify_status(status_line());
+      next_status = Clock::now() + 10s;
+    }
+    timer.expires_after(period);
+    co_await timer.async_wait(net::use_awaitable);
+  }
+  notify_stopping();
+  stop_control();
+  // Swaps in flight finish their current step; a journalled swap left behind is recovered at the next start.
+  for (int i = 0; i < 600 && swaps_in_flight_ > 0; ++i) {
+    if (watchdog) {
+      notify_watchdog();
+    }
+    timer.expires_after(100ms);
+    co_await timer.async_wait(net::use_awaitable);
+  }
+  spdlog::info("stopped");
+  co_return 0;
+}
+
+}  // namespace berth::app

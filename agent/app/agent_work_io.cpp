@@ -1,0 +1,296 @@
+// Registry checks and swaps of one service.
+#include "app/agent.hpp"
+
+#include "app/systemd.hpp"
+#include "health/probe.hpp"
+#include "swap/recreate.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <random>
+
+namespace berth::app {
+
+namespace net = boost::asio;
+using common::ErrorKind;
+using common::Result;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kConcurrentPulls = 2;  // a global bound, so a fleet-wide push does not saturate a host
+
+// The next check: the poll interval, spread by the jitter so a fleet does not ask at the same second.
+Clock::duration next_wait(std::chrono::milliseconds interval, int jitter_percent) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  const auto spread = interval.count() * jitter_percent / 100;
+  std::uniform_int_distribution<std::int64_t> dist(-spread, spread);
+  return std::chrono::milliseconds(std::max<std::int64_t>(1000, interval.count() + dist(rng)));
+}
+
+std::optional<std::string> probe_label_of(const config::ServicePolicy& p) {
+  if (p.probe.kind == config::ProbeKind::kAuto) {
+    return std::nullopt;
+  }
+  return p.probe.to_string();
+}
+
+std::string expect_label_of(const config::ServicePolicy& p) {
+  return std::to_string(p.expect.low) + "-" + std::to_string(p.expect.high);
+}
+
+}  // namespace
+
+net::awaitable<common::Status> Agent::check(Service& s) {
+  const std::string name = s.name;
+  auto ref = registry::parse_reference(s.image);
+  if (!ref) {
+    s.state = "error";
+    s.error = ref.error().message;
+    co_return ref.error();
+  }
+  co_await refresh_running(s);
+  const auto interval = s.policy.poll.value_or(config_.poll.interval);
+  if (ref->tag.empty()) {
+    s.next_check = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
+    co_return common::Status{};  // pinned to a digest: nothing to follow
+  }
+  ++counters_["checks{registry=\"" + ref->registry + "\"}"];
+  auto newest = co_await registry_.check(*ref);
+  if (!newest) {
+    ++counters_["check_errors{registry=\"" + ref->registry + "\"}"];
+    s.failures = std::min(s.failures + 1, 8);
+    s.error = newest.error().message;
+    // Back off on a failing registry; never swap on an error.
+    const auto backoff = std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(15 << s.failures));
+    s.next_check = Clock::now() + backoff;
+    log_service(3, name, "", "check failed: " + s.error);
+    publish({{"type", "check"}, {"service", name}, {"error", s.error}});
+    co_return newest.error();
+  }
+  s.failures = 0;
+  s.error.clear();
+  s.newest_digest = newest->tag_digest;
+  s.newest_platform = newest->platform_digest;
+  if (!s.running_digest.empty() && s.running_platform.empty()) {
+    auto platform = co_await registry_.platform_digest(*ref, s.running_digest);
+    if (platform) {
+      s.running_platform = *platform;
+    }
+  }
+  // Compare this host's manifests: a rebuild of another platform of a multi-arch tag is not an update.
+  const bool newer = s.running_platform.empty() || s.newest_platform.empty() ? s.newest_digest != s.running_digest
+                                                                             : s.newest_platform != s.running_platform;
+  const bool quarantined = store_.is_quarantined(name, s.newest_digest);
+  if (s.state != "updating") {
+    s.state =
+        !newer ? (s.container_id.empty() ? "missing" : "running") : (quarantined ? "quarantined" : "update available");
+  }
+  s.last_check_ms = now_ms();
+  last_successful_check_ms_ = s.last_check_ms;
+  s.next_check = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
+  publish({{"type", "check"},
+           {"service", name},
+           {"running_digest", s.running_digest},
+           {"newest_digest", s.newest_digest},
+           {"update_available", newer && !quarantined},
+           {"quarantined", newer && quarantined}});
+  co_return common::Status{};
+}
+
+net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(const Service& s, const registry::ImageReference& ref) {
+  swap::SwapPlan p;
+  p.service = s.name;
+  p.image_ref = s.image;
+  p.repository = ref.repository_with_registry();
+  p.tag = ref.tag.empty() ? "latest" : ref.tag;
+  p.from_digest = s.running_digest;
+  p.strategy =
+      s.policy.strategy == config::Strategy::kStartFirst ? swap::Strategy::kStartFirst : swap::Strategy::kStopFirst;
+  p.monitor = s.policy.monitor;
+  health::ProbeSources sources;
+  sources.probe_label = probe_label_of(s.policy);
+  sources.expect_label = expect_label_of(s.policy);
+  if (s.from_file) {
+    const auto& c = s.file->container();
+    p.create_body = s.file->create_body;
+    p.stop_grace = std::chrono::seconds(c.stop_timeout_s);
+    if (c.health_check) {
+      sources.ecs_health_check = json{{"command", c.health_check->command},
+                                      {"interval", c.health_check->interval_s},
+                                      {"timeout", c.health_check->timeout_s},
+                                      {"retries", c.health_check->retries},
+                                      {"startPeriod", c.health_check->start_period_s}};
+    }
+    if (auto hc = p.create_body.find("Healthcheck"); hc != p.create_body.end()) {
+      sources.docker_healthcheck = *hc;
+    }
+    if (s.file->task.platform) {
+      p.platform = *s.file->task.platform;
+    }
+  } else {
+    // A hand-started container: recreated from what Docker knows of it, minus its old image's defaults.
+    auto inspect = co_await docker_.inspect_container(s.name);
+    if (!inspect) {
+      co_return inspect.error();
+    }
+    auto old_image = co_await docker_.inspect_image((*inspect)["Image"].get<std::string>());
+    if (!old_image) {
+      co_return old_image.error();
+    }
+    auto recreate = swap::plan_recreate(*inspect, *old_image, s.image, docker_.api_version());
+    if (!recreate) {
+      co_return recreate.error();
+    }
+    for (const auto& w : recreate->warnings) {
+      log_service(3, s.name, "", w);
+    }
+    p.create_body = recreate->create_body;
+    for (const auto& c : recreate->connections) {
+      p.extra_networks.push_back(json{{"network", c.network}, {"endpoint", c.endpoint_config}});
+    }
+    const auto labels = (*inspect)["Config"].value("Labels", json::object());
+    sources = health::sources_from_inspect(*inspect);
+    const int stop_timeout = (*inspect)["Config"].value("StopTimeout", 10);
+    p.stop_grace = std::chrono::seconds(stop_timeout);
+  }
+  auto probe = health::choose_probe(sources);
+  if (!probe) {
+    co_return probe.error();
+  }
+  p.probe = *probe;
+  auto auth = co_await registry_.registry_auth(ref);
+  if (auth) {
+    p.registry_auth = *auth;
+  } else {
+    log_service(3, s.name, "", "registry credentials: " + auth.error().message + " (pulling anonymously)");
+  }
+  co_return p;
+}
+
+void Agent::record_swap_end(Service& s, const swap::SwapRecord& r) {
+  s.last_swap_ms = r.ended_ms;
+  ++counters_["swaps{result=\"" + std::string(swap::to_string(r.outcome)) + "\"}"];
+  switch (r.outcome) {
+    case swap::Outcome::kSwapped: s.state = "running"; break;
+    case swap::Outcome::kRolledBack: s.state = "rolled back"; break;
+    case swap::Outcome::kPending: s.state = "recovering"; break;
+    default: s.state = s.container_id.empty() ? "missing" : "running"; break;
+  }
+  if (!r.reason.empty() && r.outcome != swap::Outcome::kSwapped) {
+    s.error = r.reason.substr(0, 500);
+  }
+  if (r.ended_ms > 0 && r.started_ms > 0) {
+    swap_durations_ms_.push_back(r.ended_ms - r.started_ms);
+  }
+}
+
+std::string new_swap_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, std::string digest, std::string why,
+                                                       std::string id) {
+  if (id.empty()) {
+    id = new_swap_id();
+  }
+  auto fail_early = [&](common::Error e) -> common::Error {
+    swaps_[id] = json{{"id", id}, {"service", name}, {"result", "failed"}, {"reason", e.message}, {"step", "finish"}};
+    publish({{"type", "swap"},
+             {"swap", id},
+             {"service", name},
+             {"step", "finish"},
+             {"result", "failed"},
+             {"detail", e.message}});
+    return e;
+  };
+  auto it = services_.find(name);
+  if (it == services_.end()) {
+    co_return fail_early(common::make_error(ErrorKind::kNotFound, "no service named " + name));
+  }
+  if (engine_.busy(name)) {
+    co_return fail_early(common::make_error(ErrorKind::kConflict, "a swap of " + name + " is already running"));
+  }
+  auto ref = registry::parse_reference(it->second.image);
+  if (!ref) {
+    co_return fail_early(ref.error());
+  }
+  auto plan = co_await plan_for(it->second, *ref);
+  if (!plan) {
+    co_return fail_early(plan.error().context("prepare the swap"));
+  }
+  plan->id = id;
+  plan->to_digest = digest;
+  swaps_[id] = json{{"id", id},
+                    {"service", name},
+                    {"image", it->second.image},
+                    {"to_digest", digest},
+                    {"result", "pending"},
+                    {"step", "waiting"},
+                    {"started", rfc3339(now_ms())}};
+  ++swaps_in_flight_;
+  it->second.state = "updating";
+  log_service(2, name, id, "swap begins (" + why + ")");
+  // The global bound on concurrent pulls: wait for a slot.
+  net::steady_timer timer(executor_);
+  while (pulling_.size() >= kConcurrentPulls) {
+    timer.expires_after(200ms);
+    co_await timer.async_wait(net::use_awaitable);
+  }
+  pulling_.insert(name);
+  auto progress = [this, id, name](const swap::SwapProgress& p) {
+    if (p.step != "pull_progress") {
+      pulling_.erase(name);
+      swaps_[id]["step"] = p.step;
+      log_service(p.step == "finish" ? 2 : 1, name, id, p.step + (p.detail.empty() ? "" : " " + p.detail));
+    }
+    publish({{"type", "swap"},
+             {"swap", id},
+             {"service", name},
+             {"step", p.step},
+             {"detail", p.detail},
+             {"bytes_done", p.bytes_done},
+             {"bytes_total", p.bytes_total}});
+  };
+  auto result = co_await engine_.run(std::move(*plan), progress);
+  pulling_.erase(name);
+  --swaps_in_flight_;
+  it = services_.find(name);
+  if (!result) {
+    swaps_[id]["result"] = "failed";
+    swaps_[id]["reason"] = result.error().message;
+    if (it != services_.end()) {
+      it->second.state = "error";
+      it->second.error = result.error().message;
+    }
+    publish({{"type", "swap"},
+             {"swap", id},
+             {"service", name},
+             {"step", "finish"},
+             {"result", "failed"},
+             {"detail", result.error().message}});
+    co_return result.error();
+  }
+  swaps_[id] = swap_json(*result);
+  if (it != services_.end()) {
+    record_swap_end(it->second, *result);
+    co_await refresh_running(it->second);
+  }
+  publish({{"type", "swap"},
+           {"swap", id},
+           {"service", name},
+           {"step", "finish"},
+           {"result", swap::to_string(result->outcome)},
+           {"detail", result->reason}});
+  notify_swap(*result);
+  co_return *result;
+}
+
+}  // namespace berth::app

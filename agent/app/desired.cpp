@@ -1,0 +1,125 @@
+#include "app/desired.hpp"
+
+#include "config/config_file.hpp"
+#include "config/docker_mapping.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+namespace berth::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string dir_of(const std::string& path) {
+  const auto parent = fs::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+// Reads the environment files a task names; problems go to the task's file.
+config::EnvFileContents read_env_files(const config::TaskSpec& task, const std::string& label,
+                                       config::Problems& problems) {
+  config::EnvFileContents out;
+  for (const auto& path : config::environment_files(task)) {
+    auto text = config::read_config_file(path);
+    if (!text) {
+      problems.add(label, "", "environment file " + path + ": " + text.error().message);
+      continue;
+    }
+    auto parsed = config::parse_env_file(*text, path);
+    problems.append(parsed.problems);
+    if (parsed.value) {
+      out[path] = *parsed.value;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string config_path_from(const std::string& flag_value) {
+  if (!flag_value.empty()) {
+    return flag_value;
+  }
+  if (const char* env = std::getenv("BERTH_CONFIG"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return "/etc/berth/agent.json";
+}
+
+Desired load_services(const config::AgentConfig& agent, const std::string& config_dir) {
+  Desired d;
+  d.agent = agent;
+  std::error_code ec;
+  if (!fs::exists(agent.services_dir, ec)) {
+    return d;  // no services yet: berth still watches labelled containers
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(agent.services_dir, ec)) {
+    if (entry.is_regular_file(ec) && entry.path().extension() == ".json") {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    d.problems.add(config::display_path(agent.services_dir, config_dir), "", "cannot list: " + ec.message());
+    return d;
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> paths;  // of d.tasks, in the same order
+  for (const auto& path : files) {
+    const std::string label = config::display_path(path.string(), config_dir);
+    auto text = config::read_config_file(path.string());
+    if (!text) {
+      d.problems.add(label, "", text.error().message);
+      continue;
+    }
+    auto loaded = config::load_task_definition(*text, label);
+    d.problems.append(loaded.problems);
+    if (!loaded.ok()) {
+      continue;
+    }
+    d.tasks.push_back(config::LoadedService{label, *loaded.value});
+    paths.push_back(path.string());
+  }
+  d.problems.append(config::check_services(d.tasks));
+  for (std::size_t k = 0; k < d.tasks.size(); ++k) {
+    const auto& loaded = d.tasks[k];
+    const std::string& label = loaded.file_label;
+    const auto env_files = read_env_files(loaded.task, label, d.problems);
+    for (std::size_t i : config::start_order(loaded.task)) {
+      auto body = config::to_create_body(loaded.task, loaded.task.containers[i], env_files);
+      if (!body) {
+        d.problems.add(label, "containerDefinitions[" + std::to_string(i) + "]", body.error().message);
+        continue;
+      }
+      FileService s{paths[k], loaded.task, i, *body, {}};
+      s.spec_hash = (*body)["Labels"].value("berth.spec-hash", std::string());
+      d.services.push_back(std::move(s));
+    }
+  }
+  return d;
+}
+
+Desired load_desired(const std::string& config_path) {
+  const std::string config_dir = dir_of(config_path);
+  const std::string label = config::display_path(config_path, config_dir);
+  std::string text;
+  if (auto read = config::read_config_file(config_path); read) {
+    text = *read;
+  } else if (read.error().kind != common::ErrorKind::kNotFound) {
+    Desired d;
+    d.problems.add(label, "", read.error().message);
+    return d;
+  }
+  auto agent = config::load_agent_config(text, label);
+  if (!agent.ok()) {
+    Desired d;
+    d.problems = agent.problems;
+    return d;
+  }
+  return load_services(*agent.value, config_dir);
+}
+
+}  // namespace berth::app
