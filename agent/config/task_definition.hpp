@@ -2,7 +2,7 @@
 
 // Service files: one ECS task definition each (CONTRACT section 4). The loader keeps every field that
 // means something on one Docker host and refuses, with the reason and the alternative, the fields that
-// cannot (docs/task-definitions.md lists them all).
+// cannot (the README's "Task definition fields" lists them all).
 
 #include "config/problems.hpp"
 #include "config/service_policy.hpp"
@@ -110,7 +110,7 @@ struct Dependency {
   DependencyCondition condition = DependencyCondition::kStart;
 };
 
-// Docker's restart policy for the container (see docs/task-definitions.md for how ECS restartPolicy and
+// Docker's restart policy for the container (see the README's "Task definition fields" for how ECS restartPolicy and
 // its absence map onto it).
 enum class RestartMode { kUnlessStopped, kOnFailure, kNo };
 std::string_view to_string(RestartMode mode);
