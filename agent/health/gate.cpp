@@ -52,7 +52,7 @@ std::chrono::milliseconds gate_window(const ProbeSpec& spec) {
   if (spec.kind == ProbeKind::kDockerHealth) {
     return t.start_period + (t.retries + 1) * (t.interval + t.timeout);
   }
-  return t.gate_window();
+  return t.ecs_window();
 }
 
 std::chrono::milliseconds gate_cadence(ProbeKind kind) {
@@ -274,7 +274,9 @@ ProbeVerdict GateTracker::tick(TimePoint now, const std::optional<ContainerObser
   if (phase_ == GatePhase::kGate && now >= deadline_) {
     return fail(deadline_reason());
   }
-  if (phase_ == GatePhase::kMonitor && now >= monitor_end_ && container) {
+  // A window that ends in the middle of a run of failures waits for the next probes to settle it: a
+  // pass ends it well, `retries` failures in a row fail it (at most retries - 1 more probes).
+  if (phase_ == GatePhase::kMonitor && now >= monitor_end_ && container && consecutive_ == 0) {
     if (monitor_.count() == 0) {
       return pass(passed_what_);
     }
@@ -296,7 +298,10 @@ TimePoint GateTracker::next_tick(TimePoint now) const {
   if (probe_.kind != ProbeKind::kRunning) {
     next = std::min(next, next_probe_at_);
   }
-  next = std::min(next, phase_ == GatePhase::kGate ? deadline_ : monitor_end_);
+  const TimePoint phase_end = phase_ == GatePhase::kGate ? deadline_ : monitor_end_;
+  if (phase_end > now) {
+    next = std::min(next, phase_end);
+  }
   return std::max(now, next);
 }
 

@@ -14,7 +14,9 @@
 //           backstop for a Docker that never decides: start_period + (retries + 1) x (interval + timeout).
 //  MONITOR  after the gate the service must stay good for berth.monitor: `retries` consecutive probe
 //           failures fail it (as in ECS, once a check has passed, failures count even inside the start
-//           period). With no probe (kRunning) the container only has to keep running.
+//           period). A window that ends during a run of failures is settled by the next probes: a pass
+//           ends it, `retries` failures in a row fail it. With no probe (kRunning) the container only has
+//           to keep running.
 // In both phases a container that exits, is removed, or restarts (its restart count grows, or its
 // StartedAt changes) fails at once, and so does a Docker Engine that answers no inspect for
 // kObservationGrace.
@@ -128,7 +130,7 @@ class GateTracker {
  private:
   ProbeVerdict fail(std::string reason);
   ProbeVerdict pass(std::string reason);
-  std::optional<std::string> container_problem(const ContainerObservation& c) const;
+  [[nodiscard]] std::optional<std::string> container_problem(const ContainerObservation& c) const;
   void enter_monitor(TimePoint now, std::string what_passed);
   void record_gate_probe(TimePoint now, const ProbeResult& probe);
   void record_monitor_probe(const ProbeResult& probe);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace berth::health {
 
@@ -15,7 +16,9 @@ namespace {
 constexpr std::string_view kProbeForms =
     "write http://[host]:PORT/PATH, https://[host]:PORT/PATH, tcp://[host]:PORT or none";
 
-common::Error invalid(std::string message) { return common::make_error(ErrorKind::kInvalidArgument, message); }
+common::Error invalid(std::string message) {
+  return common::make_error(ErrorKind::kInvalidArgument, std::move(message));
+}
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
@@ -121,7 +124,7 @@ std::string join(const std::vector<std::string>& parts, std::size_t from) {
 common::Result<std::vector<std::string>> ecs_command(const json& hc) {
   const auto it = hc.find("command");
   if (it == hc.end()) {
-    return invalid("healthCheck.command is missing; write for example [\"CMD-SHELL\", \"curl -f http://localhost/\"]");
+    return invalid(R"(healthCheck.command is missing; write for example ["CMD-SHELL", "curl -f http://localhost/"])");
   }
   if (!it->is_array() || !std::all_of(it->begin(), it->end(), [](const json& v) { return v.is_string(); })) {
     return invalid("healthCheck.command must be an array of strings");
@@ -131,10 +134,10 @@ common::Result<std::vector<std::string>> ecs_command(const json& hc) {
     command.push_back(v.get<std::string>());
   }
   if (command.empty()) {
-    return invalid("healthCheck.command is empty; start it with \"CMD\" or \"CMD-SHELL\"");
+    return invalid(R"(healthCheck.command is empty; start it with "CMD" or "CMD-SHELL")");
   }
   if (command[0] != "CMD" && command[0] != "CMD-SHELL") {
-    return invalid("healthCheck.command must start with \"CMD\" or \"CMD-SHELL\", not " + in_quotes(command[0]));
+    return invalid(R"(healthCheck.command must start with "CMD" or "CMD-SHELL", not )" + in_quotes(command[0]));
   }
   if (command.size() < 2 || trim(join(command, 1)).empty()) {
     return invalid("healthCheck.command " + in_quotes(command[0]) + " has nothing to run");
@@ -225,7 +228,7 @@ common::Result<StatusRange> parse_status_expect(std::string_view text) {
   const auto high = dash == std::string_view::npos ? low : number_in(text.substr(dash + 1), 100, 599);
   if (!low || !high) {
     return invalid("berth.probe.expect " + in_quotes(text) +
-                   " is not a status range; write for example \"200-399\" or \"204\" (codes 100-599)");
+                   R"( is not a status range; write for example "200-399" or "204" (codes 100-599))");
   }
   if (*low > *high) {
     return invalid("berth.probe.expect " + in_quotes(text) + ": the range starts after it ends");

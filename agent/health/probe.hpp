@@ -48,8 +48,9 @@ struct ProbeTiming {
   int retries = 3;
   std::chrono::milliseconds start_period{0};
 
-  // How long the gate waits for a first pass: start_period + retries x interval (CONTRACT 5.3).
-  [[nodiscard]] std::chrono::milliseconds gate_window() const { return start_period + retries * interval; }
+  // The ECS window for a first pass: start_period + retries x interval (CONTRACT 5.3). The gate uses it
+  // for the probes berth runs itself; health::gate_window() widens it for Docker's own health check.
+  [[nodiscard]] std::chrono::milliseconds ecs_window() const { return start_period + retries * interval; }
   friend bool operator==(const ProbeTiming&, const ProbeTiming&) = default;
 };
 

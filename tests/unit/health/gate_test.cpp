@@ -161,6 +161,24 @@ TEST(GateTracker, MonitorFailsOnRetriesConsecutiveFailuresOnly) {
             "refused)) during the monitor window, 6s after the gate passed");
 }
 
+TEST(GateTracker, AWindowEndingInARunOfFailuresWaitsForTheNextProbes) {
+  GateTracker g(http_probe(10s, 3, 0s), 10s, kT0);
+  ASSERT_TRUE(g.tick(at(0ms), running(), pass()).pending());
+  EXPECT_TRUE(g.tick(at(7500ms), running(), failure()).pending());
+  EXPECT_TRUE(g.tick(at(10s), running(), failure()).pending()) << "two failures of three at the end";
+  EXPECT_TRUE(g.tick(at(10500ms), running(), std::nullopt).pending());
+  EXPECT_EQ(g.next_tick(at(10500ms)), at(11s)) << "no busy loop once the window has ended";
+  EXPECT_TRUE(g.probe_due(at(12500ms)));
+  const auto v = g.tick(at(12500ms), running(), pass());
+  ASSERT_TRUE(v.passed()) << v.reason;
+
+  GateTracker h(http_probe(10s, 3, 0s), 10s, kT0);
+  ASSERT_TRUE(h.tick(at(0ms), running(), pass()).pending());
+  EXPECT_TRUE(h.tick(at(7500ms), running(), failure()).pending());
+  EXPECT_TRUE(h.tick(at(10s), running(), failure()).pending());
+  EXPECT_TRUE(h.tick(at(12500ms), running(), failure()).failed());
+}
+
 TEST(GateTracker, OneRetryMeansOneFailure) {
   GateTracker g(http_probe(10s, 1, 0s), 60s, kT0);
   ASSERT_TRUE(g.tick(at(0ms), running(), pass()).pending());

@@ -139,7 +139,7 @@ TEST(EcsHealthCheck, FullObject) {
   EXPECT_EQ(r->timing.timeout, 3s);
   EXPECT_EQ(r->timing.retries, 2);
   EXPECT_EQ(r->timing.start_period, 60s);
-  EXPECT_EQ(r->timing.gate_window(), 80s);
+  EXPECT_EQ(r->timing.ecs_window(), 80s);
   EXPECT_EQ(exec_argv(*r), (std::vector<std::string>{"sh", "-c", "wget -q -O- http://localhost/ || exit 1"}));
   EXPECT_EQ(r->describe(), "exec [CMD-SHELL wget -q -O- http://localhost/ || exit 1]");
 }
