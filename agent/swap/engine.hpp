@@ -50,6 +50,9 @@ struct SwapProgress {
 };
 using ProgressFn = std::function<void(const SwapProgress&)>;
 
+// A new swap id: 16 hex digits.
+std::string new_swap_id();
+
 nlohmann::json gate_to_json(const health::ProbeSpec& probe, std::chrono::milliseconds monitor,
                             std::chrono::seconds stop_grace);
 

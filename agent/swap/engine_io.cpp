@@ -29,12 +29,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-std::string new_swap_id() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
-}
 
 // Test builds only: BERTH_FAULT_AFTER=<action> kills the process (as kill -9 would) right after that
 // step was carried out and journalled, so recovery can be tested at every step.
@@ -113,6 +107,13 @@ std::string restart_policy_of(const json& inspect) {
 
 json gate_to_json(const health::ProbeSpec& probe, std::chrono::milliseconds monitor, std::chrono::seconds stop_grace) {
   return json{{"probe", probe_to_json(probe)}, {"monitor_ms", monitor.count()}, {"stop_grace_s", stop_grace.count()}};
+}
+
+std::string new_swap_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
 }
 
 SwapEngine::SwapEngine(docker::DockerClient& docker, state::StateStore& store) : docker_(docker), store_(store) {}
