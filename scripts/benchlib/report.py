@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""Aggregates the raw measurements of scripts/bench into bench/results/*.json and writes
+BENCHMARKS.md from those files.
+
+    report.py aggregate-swap OUT_DIR          report.py aggregate-push OUT_DIR
+    report.py aggregate-registry JSONL        report.py aggregate-api JSONL
+    report.py aggregate-footprint OUT_DIR WINDOW
+    report.py sample-footprint WINDOW NAME:PID:SERVICES...
+    report.py parse-wrk WHAT WRK_OUTPUT
+    report.py markdown RESULTS_DIR
+"""
+
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+import time
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def load(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation.
+
+SWAP_ORDER = ["manual", "manual-pull-first", "berth-stop-first", "berth-start-first", "swarm-start-first"]
+PUSH_ORDER = ["poll-1s", "poll-10s", "webhook"]
+
+
+def aggregate_swap(out_dir):
+    by = {}
+    for path in sorted(glob.glob(os.path.join(out_dir, "swap-*", "result.json"))):
+        r = load(path)
+        if r:
+            by.setdefault(r["scenario"], []).append(r)
+    scenarios = []
+    for name in SWAP_ORDER + sorted(set(by) - set(SWAP_ORDER)):
+        reps = sorted(by.get(name, []), key=lambda r: r["rep"])
+        if not reps:
+            continue
+        s = {"scenario": name, "reps": reps, "median": {
+            "failed": median(r["failed"] for r in reps),
+            "unanswered_ticks": median(r["unanswered_ticks"] for r in reps),
+            "requests": median(r["requests"] for r in reps),
+            "ticks": median(r["ticks"] for r in reps),
+            "longest_gap_ms": median(r["longest_gap_ms"] for r in reps),
+            "p99_ms": median(r["latency_ms"]["p99"] for r in reps),
+            "update_ms": median(r["update_ms"] for r in reps),
+        }}
+        overlap = [r.get("old_port_last_ok_to_new_port_first_ok_ms") for r in reps]
+        if any(v is not None for v in overlap):
+            s["median"]["old_last_ok_to_new_first_ok_ms"] = median(overlap)
+            s["median"]["old_port_failed_before_retired"] = median(r.get("old_port_failed_before_retired") for r in reps)
+        scenarios.append(s)
+    return {"client": {"period_ms": 10, "timeout_ms": 2000, "connection": "new TCP connection per request, HTTP/1.0"},
+            "scenarios": scenarios}
+
+
+def aggregate_push(out_dir):
+    scenarios = []
+    for name in PUSH_ORDER:
+        reps = [load(p) for p in sorted(glob.glob(os.path.join(out_dir, f"push-{name}", "rep-*.json")))]
+        reps = [r for r in reps if r]
+        if not reps:
+            continue
+        client = load(os.path.join(out_dir, f"push-{name}", "client.json"), {})
+        lat = [r["push_to_serving_ms"] for r in reps]
+        scenarios.append({"scenario": name, "reps": reps, "median_ms": median(lat), "min_ms": min(lat),
+                          "max_ms": max(lat), "client_failed": client.get("failed"),
+                          "client_requests": client.get("requests"),
+                          "client_longest_gap_ms": client.get("longest_gap_ms")})
+    return {"scenarios": scenarios}
+
+
+def aggregate_registry(jsonl):
+    rows = []
+    with open(jsonl) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            n = r["references"]
+            warm = r["berth_warm_cycles"]
+            wt = r["watchtower_cycles"]
+            total = lambda c: c["registry_requests"] + c["token_requests"]
+            rows.append({
+                "references": n,
+                "berth_first_cycle_requests": total(r["berth_first_cycle"]),
+                "berth_first_cycle": r["berth_first_cycle"],
+                "berth_warm_cycle_requests": median(total(c) for c in warm),
+                "berth_warm_requests_per_check": median(total(c) for c in warm) / n,
+                "berth_warm_cycle_ms": median(c["wall_ms"] for c in warm),
+                "berth_warm_cycle_agent_cpu_ms": median(c["agent_cpu_ms"] for c in warm),
+                "berth_warm_cycles": warm,
+                "watchtower_cycle_requests": median(total(c) for c in wt),
+                "watchtower_requests_per_check": median(total(c) for c in wt) / n,
+                "watchtower_cycle_ms": median(c["wall_ms"] for c in wt),
+                "watchtower_cycles": wt,
+            })
+    return {"registry": "token-auth registry (docker-registry 2.8, HTTPS, Bearer tokens from the test token server)",
+            "rows": rows}
+
+
+def sample_footprint(window, specs):
+    hz = os.sysconf("SC_CLK_TCK")
+    agents = []
+    for spec in specs:
+        name, pid, services = spec.split(":")
+        agents.append({"name": name, "pid": int(pid), "services": int(services), "rss_kib": [], "threads": []})
+
+    def cpu_ticks(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    def status(pid):
+        out = {}
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                out[k] = v.strip()
+        return out
+
+    start = time.monotonic()
+    for a in agents:
+        a["cpu0"] = cpu_ticks(a["pid"])
+    while time.monotonic() - start < window:
+        for a in agents:
+            st = status(a["pid"])
+            a["rss_kib"].append(int(st["VmRSS"].split()[0]))
+            a["threads"].append(int(st["Threads"]))
+        time.sleep(1)
+    elapsed = time.monotonic() - start
+    result = []
+    for a in agents:
+        st = status(a["pid"])
+        cpu_s = (cpu_ticks(a["pid"]) - a["cpu0"]) / hz
+        result.append({"agent": a["name"], "services": a["services"], "window_s": round(elapsed, 1),
+                       "rss_mib_median": round(statistics.median(a["rss_kib"]) / 1024, 1),
+                       "rss_mib_max": round(max(a["rss_kib"]) / 1024, 1),
+                       "rss_mib_peak_since_start": round(int(st["VmHWM"].split()[0]) / 1024, 1),
+                       "threads": max(a["threads"]),
+                       "cpu_s": round(cpu_s, 2), "cpu_percent": round(100 * cpu_s / elapsed, 3)})
+    return {"samples_every_s": 1, "agents": result}
+
+
+def aggregate_footprint(out_dir, window):
+    return {"window_s": int(window),
+            "binary": load(os.path.join(out_dir, "footprint-binary.json"), {}),
+            "agents": load(os.path.join(out_dir, "footprint-agents.json"), {}),
+            "podman_auto_update": load(os.path.join(out_dir, "footprint-podman.json"), {})}
+
+
+def to_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not m:
+        return None
+    v, unit = float(m.group(1)), m.group(2)
+    return {"us": v / 1000, "ms": v, "s": v * 1000, "m": v * 60000}[unit]
+
+
+def parse_wrk(what, path):
+    text = open(path).read()
+    lat = {}
+    for pct, value in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.M):
+        lat[f"p{pct}"] = to_ms(value)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    reqs = re.search(r"(\d+) requests in ([\d.]+\w+)", text)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    cmd = re.search(r"Running .*\n\s+(\d+) threads and (\d+) connections", text)
+    return {"what": what, "requests_per_s": float(rps.group(1)) if rps else 0.0,
+            "requests": int(reqs.group(1)) if reqs else 0, "duration": reqs.group(2) if reqs else None,
+            "latency_ms": lat, "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
+            "threads": int(cmd.group(1)) if cmd else None, "connections": int(cmd.group(2)) if cmd else None,
+            "raw": text.strip().splitlines()}
+
+
+def aggregate_api(jsonl):
+    rows = [json.loads(line) for line in open(jsonl) if line.strip()]
+    return {"tool": "wrk, 1 thread, 8 keep-alive TLS connections, 10 s each", "rows": rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# BENCHMARKS.md
+
+def fmt(v, digits=0):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float) and digits == 0:
+        return f"{v:,.0f}"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return f"{v:,}"
+
+
+def markdown(results):
+    run = load(os.path.join(results, "run.json"), {})
+    machine = load(os.path.join(results, "machine.json"), {})
+    swap = load(os.path.join(results, "swap.json"))
+    push = load(os.path.join(results, "push.json"))
+    registry = load(os.path.join(results, "registry.json"))
+    foot = load(os.path.join(results, "footprint.json"))
+    api = load(os.path.join(results, "api.json"))
+    L = []
+    w = L.append
+    w("# Benchmarks")
+    w("")
+    w("berth next to what its users would otherwise run, every figure measured side by side with its baseline "
+      "in the same invocation of `scripts/bench`, on one machine, over loopback only. The raw numbers, with every "
+      "repetition, are in `bench/results/*.json`; this page is generated from them.")
+    w("")
+    w("| | |")
+    w("|---|---|")
+    w(f"| command | `{run.get('command', 'scripts/bench')}` (as root, after `scripts/test-env`; it runs `scripts/install-deps` and `scripts/test-env` itself) |")
+    w(f"| run | {run.get('run', '?')}, finished {run.get('finished', '?')}, "
+      f"{fmt(run.get('total_seconds', run.get('seconds_before_cleanup')))} s in total"
+      f"{'' if 'total_seconds' in run else ' before clean-up'} |")
+    w(f"| machine | {machine.get('nproc', '?')} CPUs ({machine.get('cpu', '?')}), "
+      f"{fmt(machine.get('memory_mib'))} MiB memory, kernel {machine.get('kernel', '?')}, {machine.get('os', '?')} |")
+    w(f"| Docker Engine | {machine.get('docker', '?')}; registry: {machine.get('registry', '?')} |")
+    w(f"| berth | {machine.get('berth', '?')} (commit {machine.get('commit', '?')}), release preset |")
+    w(f"| repetitions | {run.get('reps', '?')} per swap and push measurement (tables show the median) |")
+    w("")
+
+    if swap:
+        w("## 1. Swap downtime under load")
+        w("")
+        w("A client sends `GET /` every 10 ms over a new connection to 127.0.0.1 (open loop: a slow answer does not "
+          "delay the next request; a request fails on a refused or reset connection, a non-200 answer, or no "
+          "answer within 2 s). The service runs `v1` (busybox httpd); the registry tag moves to a new version "
+          f"with a fresh {run.get('layer_mib', '?')} MiB layer that the host does not have, and the update runs "
+          "while the client measures, from 1 s before the update to 1 s after the new version first answers. "
+          "*Unanswered* counts the 10 ms ticks nobody answered; *longest gap* is the longest time without any "
+          "successful answer; *p99* is over successful answers; *update took* is the wall time of the update "
+          "command(s).")
+        w("")
+        w("| procedure | unanswered requests | longest gap (ms) | p99 latency (ms) | update took (ms) | gaps of each run (ms) |")
+        w("|---|---:|---:|---:|---:|---|")
+        labels = {
+            "manual": "manual: `docker stop; docker rm; docker pull; docker run`",
+            "manual-pull-first": "manual, pull first: `docker pull; docker stop; docker rm; docker run`",
+            "berth-stop-first": "berth stop-first (`berth update --wait`)",
+            "berth-start-first": "berth start-first (`berth update --wait`), dynamic host port",
+            "swarm-start-first": "`docker service update`, `--update-order start-first`, one-node Swarm",
+        }
+        for s in swap["scenarios"]:
+            m = s["median"]
+            gaps = ", ".join(fmt(r["longest_gap_ms"]) for r in s["reps"])
+            w(f"| {labels.get(s['scenario'], s['scenario'])} | {fmt(m['unanswered_ticks'])} of {fmt(m['ticks'])} | "
+              f"{fmt(m['longest_gap_ms'])} | {fmt(m['p99_ms'], 1)} | {fmt(m['update_ms'])} | {gaps} |")
+        w("")
+        sf = [s for s in swap["scenarios"] if "old_last_ok_to_new_first_ok_ms" in s["median"]]
+        w("How the two start-first rows were measured: both publish the container's port 80 on a host port Docker "
+          "picks (`hostPort: 0` in the service file; `--publish mode=host,target=80` for Swarm, whose ingress "
+          "cannot publish on 127.0.0.1 alone), so the old and the new container run side by side and no proxy sits "
+          "in front. A watcher follows the Docker Engine's events and adds each new container's host port to the "
+          "client's list; every 10 ms the client asks every port it knows, and a tick counts as answered when any "
+          "port answered it. This is what a client with a list of backends sees, not a client pinned to one port "
+          "(which would lose the service when the old container is retired).")
+        if sf:
+            w("")
+            w("| start-first | new port's first answer to old port's last answer (ms, median) | old port's failures before it was retired |")
+            w("|---|---:|---:|")
+            for s in sf:
+                m = s["median"]
+                w(f"| {labels.get(s['scenario'], s['scenario'])} | {fmt(-m['old_last_ok_to_new_first_ok_ms'])} "
+                  f"(both answered for this long) | {fmt(m['old_port_failed_before_retired'])} |")
+        w("")
+
+    if push:
+        w("## 2. Push to serving")
+        w("")
+        w("From the moment the tag moves in the registry (the manifest PUT that ends a `docker push`; the new "
+          "layer was uploaded beforehand under another tag and is not on the host) to the first answer of the new "
+          "version, seen by the same 10 ms client. berth polls the tag with one HEAD per check; for the webhook row "
+          "the poll interval is 1 h and a registry notification (the envelope `docker-registry` sends) is posted to "
+          "`POST /v1/hooks/registry/{secret}` over TLS right after the tag moves. Every swap is stop-first behind "
+          "an HTTP probe with a 1 s monitor window.")
+        w("")
+        w("| trigger | median (ms) | min - max (ms) | each run (ms) |")
+        w("|---|---:|---:|---|")
+        labels = {"poll-1s": "berth polling every 1 s", "poll-10s": "berth polling every 10 s",
+                  "webhook": "registry webhook (polling every 1 h)"}
+        for s in push["scenarios"]:
+            runs = ", ".join(fmt(r["push_to_serving_ms"]) for r in s["reps"])
+            w(f"| {labels.get(s['scenario'], s['scenario'])} | {fmt(s['median_ms'])} | "
+              f"{fmt(s['min_ms'])} - {fmt(s['max_ms'])} | {runs} |")
+        w("")
+        w("Expected shape: polling adds on average half an interval (the agent's loop also wakes once a second), "
+          "the webhook adds nothing; the rest is the pull of the new layer, the stop-first swap and the first probe.")
+        w("")
+
+    if registry:
+        w("## 3. Registry cost")
+        w("")
+        w("Requests counted in the registry's own log (`response completed` lines, plus the `error authorizing "
+          "context` line it writes for each 401) and in the token server's log, for the agent watching N services "
+          "whose images are N tags of one repository on the token-auth registry (HTTPS, anonymous pull tokens). "
+          "A cycle is one `berth check --json` (every service asked at once). The baseline is the archived "
+          "Watchtower design's check, done with curl exactly as designed: a challenge (`GET /v2/`, 401), a token, "
+          "a `HEAD` of the manifest, for every reference.")
+        w("")
+        w("| references | berth: first cycle | berth: warm cycle | berth: per warm check | berth: warm cycle wall (ms) | Watchtower design: cycle | per check | cycle wall (ms), curl |")
+        w("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in registry["rows"]:
+            w(f"| {r['references']} | {fmt(r['berth_first_cycle_requests'])} | {fmt(r['berth_warm_cycle_requests'])} | "
+              f"{fmt(r['berth_warm_requests_per_check'], 2)} | {fmt(r['berth_warm_cycle_ms'])} | "
+              f"{fmt(r['watchtower_cycle_requests'])} | {fmt(r['watchtower_requests_per_check'], 2)} | "
+              f"{fmt(r['watchtower_cycle_ms'])} |")
+        w("")
+        w("The first cycle after services are added includes fetching the repository's pull token; later cycles "
+          "reuse it until it expires (the test token server issues tokens for 300 s). Wall times of the curl "
+          "baseline include starting three curl processes per check (4 checks in parallel) and are not a "
+          "comparison of speed.")
+        w("")
+
+    if foot:
+        w("## 4. Footprint")
+        w("")
+        b = foot.get("binary") or {}
+        if b:
+            w(f"Binary (`{b.get('binary')}`, release preset): {fmt(b.get('bytes'))} bytes, "
+              f"{fmt(b.get('stripped_bytes'))} bytes stripped; {b.get('dynamic_libraries')} shared libraries.")
+            w("")
+        agents = (foot.get("agents") or {}).get("agents") or []
+        if agents:
+            w(f"Idle agents, sampled every second over a {foot.get('window_s')} s window (the three run at the same "
+              "time, each with its own services; poll interval 1 m with 10 % jitter, so the window holds about "
+              "two check cycles of every service; the window starts once each agent is up and has checked every "
+              "service once). Each service is a running container of the token-auth registry's image; berth asks "
+              "the Docker Engine and the registry, nothing is swapped.")
+            w("")
+            w("| services | RSS median (MiB) | RSS max (MiB) | CPU over the window (s) | CPU (% of one core) | threads |")
+            w("|---:|---:|---:|---:|---:|---:|")
+            for a in agents:
+                w(f"| {a['services']} | {fmt(a['rss_mib_median'], 1)} | {fmt(a['rss_mib_max'], 1)} | "
+                  f"{fmt(a['cpu_s'], 2)} | {fmt(a['cpu_percent'], 3)} | {a['threads']} |")
+            w("")
+            if foot.get("window_s", 600) < 600:
+                w(f"The window is {foot.get('window_s')} s, not 10 minutes: the whole run has a budget of 20 "
+                  "minutes on this 2-core machine. `BENCH_WINDOW=600 scripts/bench footprint` gives the long window.")
+                w("")
+        pod = foot.get("podman_auto_update") or {}
+        if pod.get("runs"):
+            w(f"Baseline: `podman auto-update --dry-run` ({pod.get('podman')}), the run a systemd timer starts, "
+              "against the same registry and tags, with containers labelled `io.containers.autoupdate=registry`; "
+              "`/usr/bin/time` gives wall time, peak RSS and CPU; median of 3 runs.")
+            w("")
+            w("| containers | wall (s) | peak RSS (MiB) | CPU (s) | registry + token requests per run |")
+            w("|---:|---:|---:|---:|---:|")
+            for r in pod["runs"]:
+                reqs = median(d["registry_requests"] + d["token_requests"] for d in r["dry_runs"])
+                w(f"| {r['containers']} | {fmt(r['median_wall_s'], 2)} | {fmt(r['median_max_rss_kib'] / 1024, 1)} | "
+                  f"{fmt(r['median_cpu_s'], 2)} | {fmt(reqs)} |")
+            w("")
+            w("Where they compare: podman pays its start-up and a challenge, a token and a GET for every container "
+              "on each run, then exits; berth stays resident (the RSS above) and pays per cycle the agent CPU time "
+              "and the requests of section 3. On this host podman's dry run needs two accommodations, both outside "
+              "what is measured: PID 1 is not systemd, so podman runs in a private mount namespace with a stand-in "
+              "for `/run/systemd/private` (it connects there before anything else, even for a dry run); and its "
+              "containers get `--ulimit nofile=1024:1024 --ulimit nproc=1024:1024` (its defaults exceed this "
+              "host's limits).")
+            w("")
+        elif pod:
+            w(f"`podman auto-update`: not measured ({pod.get('error', 'no result')}).")
+            w("")
+
+    if api:
+        w("## 5. Control API")
+        w("")
+        w("`wrk` with 1 thread and 8 keep-alive TLS connections for 10 s per row, against the agent's TCP "
+          "listener on 127.0.0.1 (TLS 1.3 with a P-256 certificate, a read-scope Bearer token). The baseline is "
+          "the token-auth `docker-registry` (Go's net/http over TLS) answering `GET /v2/` with its 401 "
+          "challenge, on the same machine in the same run.")
+        w("")
+        w("| target | requests/s | p50 (ms) | p99 (ms) | non-2xx answers |")
+        w("|---|---:|---:|---:|---:|")
+        for r in api["rows"]:
+            lat = r.get("latency_ms", {})
+            w(f"| {r['what']} | {fmt(r['requests_per_s'])} | {fmt(lat.get('p50'), 2)} | {fmt(lat.get('p99'), 2)} | "
+              f"{fmt(r['non_2xx'])} |")
+        w("")
+        w("wrk and the agent share the two cores, so these are lower bounds of what the agent serves.")
+        w("")
+
+    notes = run.get("notes") or []
+    if notes:
+        w("## Not measured in this run")
+        w("")
+        for n in notes:
+            w(f"- {n}")
+        w("")
+    return "\n".join(L)
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "aggregate-swap":
+        print(json.dumps(aggregate_swap(args[0]), indent=2))
+    elif cmd == "aggregate-push":
+        print(json.dumps(aggregate_push(args[0]), indent=2))
+    elif cmd == "aggregate-registry":
+        print(json.dumps(aggregate_registry(args[0]), indent=2))
+    elif cmd == "aggregate-footprint":
+        print(json.dumps(aggregate_footprint(args[0], args[1]), indent=2))
+    elif cmd == "sample-footprint":
+        print(json.dumps(sample_footprint(float(args[0]), args[1:]), indent=2))
+    elif cmd == "parse-wrk":
+        print(json.dumps(parse_wrk(args[0], args[1])))
+    elif cmd == "aggregate-api":
+        print(json.dumps(aggregate_api(args[0]), indent=2))
+    elif cmd == "markdown":
+        print(markdown(args[0]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
