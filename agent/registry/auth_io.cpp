@@ -1,0 +1,378 @@
+// RegistrySession's authentication: credentials (agent.json, docker config.json, credential helpers), the
+// registry's challenge, Basic authorization and Bearer tokens cached per realm, service and scope.
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <type_traits>
+
+#include "common/text.hpp"
+#include "registry/challenge.hpp"
+#include "registry/registry_error.hpp"
+#include "registry/registry_session.hpp"
+
+namespace berth::registry {
+
+namespace net = boost::asio;
+using common::Error;
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+
+namespace {
+
+constexpr std::size_t kMaxPasswordFileBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxDockerConfigBytes = std::size_t{1024} * 1024;
+constexpr std::string_view kClientId = "berth";
+
+enum class Missing { kError, kEmpty };
+
+// Reads a small file whole. A missing file is an empty string when `missing` allows it.
+Result<std::string> read_small_file(const std::string& path, std::size_t limit, Missing missing) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    if (err == ENOENT && missing == Missing::kEmpty) {
+      return std::string();
+    }
+    return make_error(ErrorKind::kInvalidArgument, "cannot read " + path + ": " + std::strerror(err));
+  }
+  std::string text;
+  text.resize(limit + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > limit) {
+    return make_error(ErrorKind::kTooLarge, path + " is larger than " + std::to_string(limit) + " bytes");
+  }
+  return text;
+}
+
+// agent.json entries for Docker Hub may use any of the names Docker accepts for it.
+const config::RegistrySettings* configured_registry(const RegistryClientSettings& settings,
+                                                    const std::string& registry) {
+  if (auto it = settings.registries.find(registry); it != settings.registries.end()) {
+    return &it->second;
+  }
+  if (registry == kDockerHubDomain) {
+    for (const char* alias : {"index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/"}) {
+      if (auto it = settings.registries.find(alias); it != settings.registries.end()) {
+        return &it->second;
+      }
+    }
+  }
+  return nullptr;
+}
+
+Result<std::optional<Credential>> from_agent_json(const config::RegistrySettings& entry, const std::string& registry) {
+  if (!entry.username || entry.username->empty()) {
+    return std::optional<Credential>();
+  }
+  Credential credential;
+  credential.username = *entry.username;
+  if (entry.password_file) {
+    auto text = read_small_file(*entry.password_file, kMaxPasswordFileBytes, Missing::kError);
+    if (!text) {
+      return text.error().context("registry " + registry + ": password_file");
+    }
+    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) {
+      text->pop_back();
+    }
+    credential.password = std::move(*text);
+  } else if (entry.password) {
+    credential.password = *entry.password;
+  }
+  if (credential.password.empty()) {
+    return make_error(ErrorKind::kInvalidArgument, "registry " + registry + ": agent.json names user \"" +
+                                                       credential.username + "\" but no password");
+  }
+  return std::optional<Credential>(std::move(credential));
+}
+
+// Runs blocking work on `pool` and resumes the calling coroutine on its own executor with the result. The
+// caller's executor counts as busy meanwhile, so its io_context does not run out of work.
+// (GCC 12 destroys a lambda temporary with non-trivial captures twice when it appears in a co_await
+// expression: lambdas are named before they are awaited.)
+template <class Work>
+net::awaitable<std::invoke_result_t<Work&>> off_loop(net::thread_pool& pool, Work work) {
+  using Value = std::invoke_result_t<Work&>;
+  auto home = net::prefer(co_await net::this_coro::executor, net::execution::outstanding_work.tracked);
+  auto initiation = [&pool, home](auto handler, Work job) {
+    net::post(pool, [handler = std::move(handler), job = std::move(job), home]() mutable {
+      Value value = job();
+      net::post(home, [handler = std::move(handler), value = std::move(value)]() mutable {
+        std::move(handler)(std::move(value));
+      });
+    });
+  };
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(Value)>(
+      std::move(initiation), net::use_awaitable, std::move(work));
+}
+
+struct ResolvingGuard {
+  CredentialSlot* slot;
+  ~ResolvingGuard() {
+    slot->resolving = false;
+    slot->resolved_signal.notify_all();
+  }
+};
+
+struct FetchingGuard {
+  TokenSlot* slot;
+  ~FetchingGuard() {
+    slot->fetching = false;
+    slot->fetched.notify_all();
+  }
+};
+
+}  // namespace
+
+Result<CredentialPlan> RegistrySession::plan_credential(const std::string& registry) const {
+  CredentialPlan plan;
+  if (const auto* entry = configured_registry(settings_, registry); entry != nullptr && entry->username) {
+    auto credential = from_agent_json(*entry, registry);
+    if (!credential) {
+      return credential.error();
+    }
+    plan.credential = std::move(*credential);
+    plan.source = "agent.json";
+    return plan;
+  }
+  if (!settings_.docker_config || settings_.docker_config->empty()) {
+    return plan;
+  }
+  auto text = read_small_file(*settings_.docker_config, kMaxDockerConfigBytes, Missing::kEmpty);
+  if (!text) {
+    return text.error().context("registry " + registry + ": docker config");
+  }
+  auto lookup = lookup_docker_config(*text, registry);
+  if (!lookup) {
+    return lookup.error().context("registry " + registry + ": " + *settings_.docker_config);
+  }
+  switch (lookup->source) {
+    case CredentialSource::kAnonymous: break;
+    case CredentialSource::kConfig:
+      plan.credential = std::move(lookup->credential);
+      plan.source = *settings_.docker_config + " (auths \"" + lookup->config_key + "\")";
+      break;
+    case CredentialSource::kHelper:
+      plan.helper = std::move(lookup->helper);
+      plan.server_url = std::move(lookup->server_url);
+      plan.source = "docker-credential-" + plan.helper;
+      break;
+  }
+  return plan;
+}
+
+net::awaitable<Result<std::optional<Credential>>> RegistrySession::credential(const ImageReference& ref) {
+  co_return co_await credential(state_for(ref));
+}
+
+net::awaitable<Result<std::optional<Credential>>> RegistrySession::credential(RegistryState& st) {
+  CredentialSlot& slot = st.credential;
+  while (slot.resolving) {
+    co_await slot.resolved_signal.wait();
+  }
+  if (slot.resolved && Clock::now() < slot.expires_at) {
+    co_return slot.credential;
+  }
+  slot.resolving = true;
+  ResolvingGuard guard{&slot};
+  auto plan = plan_credential(st.registry);
+  if (!plan) {
+    co_return plan.error();
+  }
+  if (!plan->helper.empty()) {
+    // The helper blocks (it may ask a keyring or a cloud API): run it on the blocking pool.
+    auto ask_helper = [helper = plan->helper, server = plan->server_url, timeout = settings_.helper_timeout] {
+      return run_credential_helper(helper, server, timeout);
+    };
+    auto answer = co_await off_loop(blocking_, std::move(ask_helper));
+    if (!answer) {
+      co_return answer.error().context("registry " + st.registry);
+    }
+    plan->credential = std::move(*answer);
+  }
+  slot.credential = std::move(plan->credential);
+  slot.source = std::move(plan->source);
+  slot.resolved = true;
+  slot.expires_at = Clock::now() + settings_.credential_ttl;
+  co_return slot.credential;
+}
+
+TokenSlot& RegistrySession::token_slot(const std::string& key) {
+  auto it = tokens_.find(key);
+  if (it == tokens_.end()) {
+    it = tokens_.emplace(key, std::make_unique<TokenSlot>(executor_)).first;
+  }
+  return *it->second;
+}
+
+net::awaitable<Result<std::string>> RegistrySession::authorization(RegistryState& st, const ImageReference& ref,
+                                                                   const std::string& stale, RequestTally& tally) {
+  if (st.auth == AuthScheme::kBearer) {
+    auto token = co_await bearer_token(st, ref.pull_scope(), stale, tally);
+    if (!token) {
+      co_return token.error();
+    }
+    co_return "Bearer " + *token;
+  }
+  if (st.auth != AuthScheme::kBasic) {
+    co_return std::string();  // anonymous first: the registry says what it wants
+  }
+  auto cred = co_await credential(st);
+  if (!cred) {
+    co_return cred.error();
+  }
+  if (!*cred) {
+    co_return std::string();
+  }
+  if (!(*cred)->registry_token.empty()) {
+    co_return "Bearer " + (*cred)->registry_token;
+  }
+  co_return (*cred)->password.empty() ? std::string() : basic_authorization(**cred);
+}
+
+// A valid cached token other than `stale` (the one the registry just refused), or a new one. Concurrent
+// callers share one token request.
+net::awaitable<Result<std::string>> RegistrySession::bearer_token(RegistryState& st, const std::string& scope,
+                                                                  const std::string& stale, RequestTally& tally) {
+  TokenSlot& slot = token_slot(st.bearer.realm + '\n' + st.bearer.service + '\n' + scope);
+  for (;;) {
+    if (!slot.token.empty() && Clock::now() < slot.refresh_at && "Bearer " + slot.token != stale) {
+      co_return slot.token;
+    }
+    if (!slot.fetching) {
+      break;
+    }
+    co_await slot.fetched.wait();
+  }
+  slot.fetching = true;
+  FetchingGuard guard{&slot};
+  auto fetched = co_await fetch_token(st, slot, scope, tally);
+  if (!fetched) {
+    co_return fetched.error();
+  }
+  co_return slot.token;
+}
+
+net::awaitable<Result<TokenSlot*>> RegistrySession::fetch_token(RegistryState& st, TokenSlot& slot,
+                                                                const std::string& scope, RequestTally& tally) {
+  auto cred = co_await credential(st);
+  if (!cred) {
+    co_return cred.error();
+  }
+  const Credential* c = cred->has_value() ? &**cred : nullptr;
+  if (c != nullptr && !c->registry_token.empty()) {
+    slot.token = c->registry_token;
+    slot.refresh_at = Clock::now() + settings_.credential_ttl;
+    co_return &slot;
+  }
+  const bool with_password = c != nullptr && !c->password.empty();
+  const bool with_identity = c != nullptr && !c->identity_token.empty() && !with_password;
+  auto url = parse_url(with_identity ? st.bearer.realm
+                                     : token_request_url(st.bearer, {scope}, with_password ? c->username : ""));
+  if (!url) {
+    co_return url.error().context("registry " + st.registry + ": token realm");
+  }
+  if ((with_password || with_identity) && !url->origin.tls && st.origin && st.origin->tls) {
+    co_return make_error(ErrorKind::kProtocol, "registry " + st.registry + ": refusing to send credentials to " +
+                                                   "the plain-HTTP token realm " + st.bearer.realm);
+  }
+  http::Request req;
+  req.target = url->target;
+  if (with_identity) {
+    req.method = "POST";
+    req.body = token_refresh_form(st.bearer, {scope}, c->identity_token, kClientId);
+    req.content_type = "application/x-www-form-urlencoded";
+  } else if (with_password) {
+    req.headers.emplace_back("Authorization", basic_authorization(*c));
+  }
+  const std::string what = "token request to " + st.bearer.realm;
+  auto resp = co_await fetch(url->origin, std::move(req), kMaxTokenResponseBytes, tally.token);
+  if (!resp) {
+    note_failure(st, resp.error(), std::nullopt);
+    co_return resp.error().context("registry " + st.registry + ": " + what);
+  }
+  if ((resp->status == 401 || resp->status == 403) && c != nullptr) {
+    st.credential.resolved = false;  // read the password file or helper again next time
+    const Error e = registry_error(resp->status, resp->body, what);
+    co_return make_error(ErrorKind::kUnauthorized,
+                         "registry " + st.registry + ": the token server refused the credentials of user \"" +
+                             (with_identity ? std::string("<identity token>") : c->username) + "\" (from " +
+                             st.credential.source + "): " + e.message,
+                         resp->status);
+  }
+  if (resp->status != 200) {
+    Error e = registry_error(resp->status, resp->body, what);
+    std::optional<Clock::duration> wait;
+    if (auto after = parse_retry_after(resp->header("Retry-After"), std::chrono::system_clock::now())) {
+      wait = *after;
+    }
+    note_failure(st, e, wait);
+    co_return e.context("registry " + st.registry);
+  }
+  auto token = parse_token_response(resp->body);
+  if (!token) {
+    co_return token.error().context("registry " + st.registry + ": " + what);
+  }
+  slot.token = std::move(token->token);
+  slot.refresh_at = token->refresh_at(Clock::now());
+  co_return &slot;
+}
+
+common::Status RegistrySession::learn_challenge(RegistryState& st, const http::Response& resp,
+                                                const std::string& sent) {
+  std::vector<Challenge> challenges;
+  for (const auto value : resp.header_values("WWW-Authenticate")) {
+    if (auto parsed = parse_challenges(value)) {
+      challenges.insert(challenges.end(), std::make_move_iterator(parsed->begin()),
+                        std::make_move_iterator(parsed->end()));
+    }
+  }
+  if (const auto* bearer = find_challenge(challenges, "bearer")) {
+    auto endpoint = token_endpoint(*bearer);
+    if (!endpoint) {
+      return endpoint.error().context("registry " + st.registry);
+    }
+    st.auth = AuthScheme::kBearer;
+    st.bearer = TokenEndpoint{endpoint->realm, endpoint->service, {}, {}};
+    return {};
+  }
+  if (find_challenge(challenges, "basic") != nullptr) {
+    if (common::starts_with(sent, "Basic ")) {
+      st.credential.resolved = false;  // the password may have changed on disk: read it again once
+    }
+    st.auth = AuthScheme::kBasic;
+    return {};
+  }
+  return make_error(ErrorKind::kProtocol, "registry " + st.registry +
+                                              " answered 401 without a Basic or Bearer "
+                                              "challenge in WWW-Authenticate");
+}
+
+Error RegistrySession::unauthorized(RegistryState& st, const http::Response& resp, const std::string& what) const {
+  const Error base = registry_error(resp.status, resp.body, what);
+  const auto& slot = st.credential;
+  if (slot.credential && !slot.credential->empty()) {
+    const std::string user = slot.credential->username.empty() ? "<token>" : slot.credential->username;
+    return make_error(ErrorKind::kUnauthorized,
+                      "registry " + st.registry + " refused the credentials of user \"" + user + "\" (from " +
+                          slot.source + "): " + base.message,
+                      resp.status);
+  }
+  return make_error(
+      ErrorKind::kUnauthorized,
+      "registry " + st.registry +
+          " refused anonymous access (no credentials for it in agent.json or the docker config): " + base.message,
+      resp.status);
+}
+
+}  // namespace berth::registry
