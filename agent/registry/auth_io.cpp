@@ -263,6 +263,62 @@ net::awaitable<Result<std::string>> RegistrySession::bearer_token(RegistryState&
   co_return slot.token;
 }
 
+// The token request for `scope`: a GET with Basic credentials or anonymous, or the OAuth2 POST that trades
+// an identity token. Credentials never go to a plain-HTTP realm of a registry reached over HTTPS.
+Result<std::pair<Origin, http::Request>> RegistrySession::token_request(const RegistryState& st, const Credential* c,
+                                                                        const std::string& scope) const {
+  const bool with_password = c != nullptr && !c->password.empty();
+  const bool with_identity = c != nullptr && !c->identity_token.empty() && !with_password;
+  auto url = parse_url(with_identity ? st.bearer.realm
+                                     : token_request_url(st.bearer, {scope}, with_password ? c->username : ""));
+  if (!url) {
+    return url.error().context("registry " + st.registry + ": token realm");
+  }
+  if ((with_password || with_identity) && !url->origin.tls && st.origin && st.origin->tls) {
+    return make_error(ErrorKind::kProtocol, "registry " + st.registry + ": refusing to send credentials to " +
+                                                "the plain-HTTP token realm " + st.bearer.realm);
+  }
+  http::Request req;
+  req.target = url->target;
+  if (with_identity) {
+    req.method = "POST";
+    req.body = token_refresh_form(st.bearer, {scope}, c->identity_token, kClientId);
+    req.content_type = "application/x-www-form-urlencoded";
+  } else if (with_password) {
+    req.headers.emplace_back("Authorization", basic_authorization(*c));
+  }
+  return std::pair{std::move(url->origin), std::move(req)};
+}
+
+// The token server's answer: a token, refused credentials (kUnauthorized naming the user), or a failure that
+// backs the registry off.
+Result<BearerToken> RegistrySession::token_answer(RegistryState& st, const http::Response& resp, const Credential* c) {
+  const std::string what = "token request to " + st.bearer.realm;
+  if ((resp.status == 401 || resp.status == 403) && c != nullptr) {
+    st.credential.resolved = false;  // read the password file or helper again next time
+    const Error e = registry_error(resp.status, resp.body, what);
+    const std::string user = c->password.empty() ? std::string("<identity token>") : c->username;
+    return make_error(ErrorKind::kUnauthorized,
+                      "registry " + st.registry + ": the token server refused the credentials of user \"" + user +
+                          "\" (from " + st.credential.source + "): " + e.message,
+                      resp.status);
+  }
+  if (resp.status != 200) {
+    Error e = registry_error(resp.status, resp.body, what);
+    std::optional<Clock::duration> wait;
+    if (auto after = parse_retry_after(resp.header("Retry-After"), std::chrono::system_clock::now())) {
+      wait = *after;
+    }
+    note_failure(st, e, wait);
+    return e.context("registry " + st.registry);
+  }
+  auto token = parse_token_response(resp.body);
+  if (!token) {
+    return token.error().context("registry " + st.registry + ": " + what);
+  }
+  return token;
+}
+
 net::awaitable<Result<TokenSlot*>> RegistrySession::fetch_token(RegistryState& st, TokenSlot& slot,
                                                                 const std::string& scope, RequestTally& tally) {
   auto cred = co_await credential(st);
@@ -275,53 +331,18 @@ net::awaitable<Result<TokenSlot*>> RegistrySession::fetch_token(RegistryState& s
     slot.refresh_at = Clock::now() + settings_.credential_ttl;
     co_return &slot;
   }
-  const bool with_password = c != nullptr && !c->password.empty();
-  const bool with_identity = c != nullptr && !c->identity_token.empty() && !with_password;
-  auto url = parse_url(with_identity ? st.bearer.realm
-                                     : token_request_url(st.bearer, {scope}, with_password ? c->username : ""));
-  if (!url) {
-    co_return url.error().context("registry " + st.registry + ": token realm");
+  auto request = token_request(st, c, scope);
+  if (!request) {
+    co_return request.error();
   }
-  if ((with_password || with_identity) && !url->origin.tls && st.origin && st.origin->tls) {
-    co_return make_error(ErrorKind::kProtocol, "registry " + st.registry + ": refusing to send credentials to " +
-                                                   "the plain-HTTP token realm " + st.bearer.realm);
-  }
-  http::Request req;
-  req.target = url->target;
-  if (with_identity) {
-    req.method = "POST";
-    req.body = token_refresh_form(st.bearer, {scope}, c->identity_token, kClientId);
-    req.content_type = "application/x-www-form-urlencoded";
-  } else if (with_password) {
-    req.headers.emplace_back("Authorization", basic_authorization(*c));
-  }
-  const std::string what = "token request to " + st.bearer.realm;
-  auto resp = co_await fetch(url->origin, std::move(req), kMaxTokenResponseBytes, tally.token);
+  auto resp = co_await fetch(request->first, std::move(request->second), kMaxTokenResponseBytes, tally.token);
   if (!resp) {
     note_failure(st, resp.error(), std::nullopt);
-    co_return resp.error().context("registry " + st.registry + ": " + what);
+    co_return resp.error().context("registry " + st.registry + ": token request to " + st.bearer.realm);
   }
-  if ((resp->status == 401 || resp->status == 403) && c != nullptr) {
-    st.credential.resolved = false;  // read the password file or helper again next time
-    const Error e = registry_error(resp->status, resp->body, what);
-    co_return make_error(ErrorKind::kUnauthorized,
-                         "registry " + st.registry + ": the token server refused the credentials of user \"" +
-                             (with_identity ? std::string("<identity token>") : c->username) + "\" (from " +
-                             st.credential.source + "): " + e.message,
-                         resp->status);
-  }
-  if (resp->status != 200) {
-    Error e = registry_error(resp->status, resp->body, what);
-    std::optional<Clock::duration> wait;
-    if (auto after = parse_retry_after(resp->header("Retry-After"), std::chrono::system_clock::now())) {
-      wait = *after;
-    }
-    note_failure(st, e, wait);
-    co_return e.context("registry " + st.registry);
-  }
-  auto token = parse_token_response(resp->body);
+  auto token = token_answer(st, *resp, c);
   if (!token) {
-    co_return token.error().context("registry " + st.registry + ": " + what);
+    co_return token.error();
   }
   slot.token = std::move(token->token);
   slot.refresh_at = token->refresh_at(Clock::now());

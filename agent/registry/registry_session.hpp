@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/error.hpp"
 #include "http/client.hpp"
@@ -173,6 +174,9 @@ class RegistrySession {
   common::Result<CredentialPlan> plan_credential(const std::string& registry) const;
   boost::asio::awaitable<common::Result<std::string>> bearer_token(RegistryState& st, const std::string& scope,
                                                                    const std::string& stale, RequestTally& tally);
+  common::Result<std::pair<Origin, http::Request>> token_request(const RegistryState& st, const Credential* c,
+                                                                 const std::string& scope) const;
+  common::Result<BearerToken> token_answer(RegistryState& st, const http::Response& resp, const Credential* c);
   boost::asio::awaitable<common::Result<TokenSlot*>> fetch_token(RegistryState& st, TokenSlot& slot,
                                                                  const std::string& scope, RequestTally& tally);
   common::Status learn_challenge(RegistryState& st, const http::Response& resp, const std::string& sent);

@@ -41,6 +41,20 @@ std::string seconds_text(Clock::duration d) {
   return std::to_string((ms + 999) / 1000) + " s";
 }
 
+// Lets the requests that waited for a registry's first answer go ahead.
+struct ProbeGuard {
+  RegistryState* st = nullptr;
+  ProbeGuard() = default;
+  ProbeGuard(const ProbeGuard&) = delete;
+  ProbeGuard& operator=(const ProbeGuard&) = delete;
+  ~ProbeGuard() {
+    if (st != nullptr) {
+      st->probing = false;
+      st->first_answer.notify_all();
+    }
+  }
+};
+
 // Trusts the system store plus, for this host, agent.json's ca_file or Docker's certs.d directory.
 Result<std::shared_ptr<ssl::context>> tls_context(const RegistryClientSettings& settings, const Origin& origin) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
@@ -400,15 +414,7 @@ net::awaitable<Result<http::Response>> RegistrySession::send(const ImageReferenc
     co_return *busy;
   }
   // The first request to a registry goes alone: it learns the scheme and the authentication the others use.
-  struct ProbeGuard {
-    RegistryState* st = nullptr;
-    ~ProbeGuard() {
-      if (st != nullptr) {
-        st->probing = false;
-        st->first_answer.notify_all();
-      }
-    }
-  } guard;
+  ProbeGuard guard;
   if (!st.answered) {
     st.probing = true;
     guard.st = &st;
