@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "load_recorder.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -42,8 +44,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using Ms = std::chrono::duration<double, std::milli>;
+using loadclient::Clock;
+using loadclient::Ms;
+using loadclient::Outcome;
 
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
@@ -70,32 +73,6 @@ struct Request {
   std::string request_text;
   std::size_t sent = 0;
   std::string response;
-};
-
-struct Outcome {
-  std::uint64_t tick = 0;
-  std::uint16_t port = 0;
-  Clock::time_point start;
-  Clock::time_point end;
-  bool ok = false;
-  std::string body;
-  std::string error;
-};
-
-struct PortStats {
-  std::uint64_t requests = 0;
-  std::uint64_t ok = 0;
-  std::uint64_t failed = 0;
-  std::optional<Clock::time_point> first_ok;
-  std::optional<Clock::time_point> last_ok;
-  std::uint64_t failed_since_first_ok = 0;  // provisional: failures after the first answer
-  std::uint64_t failed_between = 0;         // failures between the first and the last answer
-};
-
-struct BodyStats {
-  std::uint64_t count = 0;
-  Clock::time_point first;
-  Clock::time_point last;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -187,10 +164,6 @@ bool reload_ports(const std::string& file, std::int64_t& stamp, std::vector<std:
   return true;
 }
 
-std::int64_t unix_ms(Clock::time_point t, Clock::time_point mono_ref, std::int64_t unix_ref_ms) {
-  return unix_ref_ms + static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t - mono_ref).count());
-}
-
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -235,201 +208,6 @@ std::optional<std::string> body_of_ok(const std::string& raw) {
   }
   return body;
 }
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(rank, v.size() - 1)];
-}
-
-class Recorder {
- public:
-  Recorder(const Options& o, Clock::time_point mono_ref, std::int64_t unix_ref)
-      : options_(o), mono_ref_(mono_ref), unix_ref_(unix_ref) {
-    if (!o.log.empty()) {
-      log_ = std::fopen(o.log.c_str(), "w");
-    }
-  }
-  ~Recorder() {
-    if (log_ != nullptr) {
-      std::fclose(log_);
-    }
-  }
-  Recorder(const Recorder&) = delete;
-  Recorder& operator=(const Recorder&) = delete;
-
-  void add(const Outcome& o) {
-    ++requests_;
-    auto& ps = ports_[o.port];
-    ++ps.requests;
-    if (o.ok) {
-      ++ok_;
-      ++ps.ok;
-      if (!ps.first_ok) {
-        ps.first_ok = o.end;
-      }
-      ps.failed_between = ps.failed_since_first_ok;
-      ps.last_ok = o.end;
-      latencies_.push_back(Ms(o.end - o.start).count());
-      answered_ticks_.push_back(o.tick);
-      ok_times_.push_back(o.end);
-      auto [it, fresh] = bodies_.try_emplace(o.body);
-      if (fresh) {
-        it->second.first = o.end;
-        if (!options_.seen_dir.empty()) {
-          mark_seen(o.body, o.end);
-        }
-      }
-      ++it->second.count;
-      it->second.last = o.end;
-    } else {
-      ++failed_;
-      ++ps.failed;
-      if (ps.first_ok) {
-        ++ps.failed_since_first_ok;
-      }
-      ++errors_[o.error];
-    }
-    if (log_ != nullptr) {
-      std::fprintf(log_, "%lld\t%llu\t%u\t%s\t%.3f\t%s\n",
-                   static_cast<long long>(unix_ms(o.start, mono_ref_, unix_ref_)),
-                   static_cast<unsigned long long>(o.tick), o.port, o.ok ? "ok" : "fail", Ms(o.end - o.start).count(),
-                   o.ok ? o.body.c_str() : o.error.c_str());
-    }
-  }
-
-  std::string to_json(std::uint64_t ticks, Clock::time_point start, Clock::time_point end) const {
-    // Ticks nobody answered, and the longest time without any answer.
-    std::vector<std::uint64_t> answered = answered_ticks_;
-    std::sort(answered.begin(), answered.end());
-    answered.erase(std::unique(answered.begin(), answered.end()), answered.end());
-    std::vector<Clock::time_point> oks = ok_times_;
-    std::sort(oks.begin(), oks.end());
-    double longest = 0;
-    Clock::time_point prev = start;
-    Clock::time_point gap_from = start;
-    Clock::time_point gap_to = start;
-    for (const auto& t : oks) {
-      if (Ms(t - prev).count() > longest) {
-        longest = Ms(t - prev).count();
-        gap_from = prev;
-        gap_to = t;
-      }
-      prev = t;
-    }
-    if (Ms(end - prev).count() > longest) {
-      longest = Ms(end - prev).count();
-      gap_from = prev;
-      gap_to = end;
-    }
-    std::ostringstream j;
-    j.setf(std::ios::fixed);
-    j.precision(3);
-    j << "{\n";
-    j << "  \"period_ms\": " << options_.period_ms << ",\n";
-    j << "  \"timeout_ms\": " << options_.timeout_ms << ",\n";
-    j << "  \"started_unix_ms\": " << unix_ms(start, mono_ref_, unix_ref_) << ",\n";
-    j << "  \"ended_unix_ms\": " << unix_ms(end, mono_ref_, unix_ref_) << ",\n";
-    j << "  \"duration_ms\": " << Ms(end - start).count() << ",\n";
-    j << "  \"ticks\": " << ticks << ",\n";
-    j << "  \"unanswered_ticks\": " << (ticks - answered.size()) << ",\n";
-    j << "  \"requests\": " << requests_ << ",\n";
-    j << "  \"ok\": " << ok_ << ",\n";
-    j << "  \"failed\": " << failed_ << ",\n";
-    j << "  \"longest_gap_ms\": " << longest << ",\n";
-    j << "  \"longest_gap_from_unix_ms\": " << unix_ms(gap_from, mono_ref_, unix_ref_) << ",\n";
-    j << "  \"longest_gap_to_unix_ms\": " << unix_ms(gap_to, mono_ref_, unix_ref_) << ",\n";
-    j << "  \"latency_ms\": {\"p50\": " << percentile(latencies_, 50) << ", \"p90\": " << percentile(latencies_, 90)
-      << ", \"p99\": " << percentile(latencies_, 99) << ", \"max\": " << percentile(latencies_, 100) << "},\n";
-    j << "  \"errors\": {";
-    bool first = true;
-    for (const auto& [e, n] : errors_) {
-      j << (first ? "" : ", ") << "\"" << json_escape(e) << "\": " << n;
-      first = false;
-    }
-    j << "},\n";
-    j << "  \"bodies\": {";
-    first = true;
-    for (const auto& [b, s] : bodies_) {
-      j << (first ? "\n" : ",\n") << "    \"" << json_escape(b) << "\": {\"count\": " << s.count
-        << ", \"first_unix_ms\": " << unix_ms(s.first, mono_ref_, unix_ref_)
-        << ", \"last_unix_ms\": " << unix_ms(s.last, mono_ref_, unix_ref_) << "}";
-      first = false;
-    }
-    j << (first ? "" : "\n  ") << "},\n";
-    j << "  \"ports\": {";
-    first = true;
-    for (const auto& [p, s] : ports_) {
-      j << (first ? "\n" : ",\n") << "    \"" << p << "\": {\"requests\": " << s.requests << ", \"ok\": " << s.ok
-        << ", \"failed\": " << s.failed << ", \"failed_between_first_and_last_ok\": " << s.failed_between;
-      if (s.first_ok) {
-        j << ", \"first_ok_unix_ms\": " << unix_ms(*s.first_ok, mono_ref_, unix_ref_)
-          << ", \"last_ok_unix_ms\": " << unix_ms(*s.last_ok, mono_ref_, unix_ref_);
-      }
-      j << "}";
-      first = false;
-    }
-    j << (first ? "" : "\n  ") << "}\n}\n";
-    return j.str();
-  }
-
- private:
-  void mark_seen(const std::string& body, Clock::time_point t) const {
-    std::string name;
-    for (const char c : body.substr(0, 64)) {
-      name += (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_') ? c : '_';
-    }
-    if (name.empty() || name[0] == '.') {
-      name = "_" + name;
-    }
-    const std::string path = options_.seen_dir + "/" + name;
-    const std::string tmp = path + ".tmp";
-    if (FILE* f = std::fopen(tmp.c_str(), "w")) {
-      std::fprintf(f, "%lld\n", static_cast<long long>(unix_ms(t, mono_ref_, unix_ref_)));
-      std::fclose(f);
-      std::rename(tmp.c_str(), path.c_str());
-    }
-  }
-
-  const Options& options_;
-  Clock::time_point mono_ref_;
-  std::int64_t unix_ref_;
-  FILE* log_ = nullptr;
-  std::uint64_t requests_ = 0;
-  std::uint64_t ok_ = 0;
-  std::uint64_t failed_ = 0;
-  std::vector<double> latencies_;
-  std::vector<std::uint64_t> answered_ticks_;
-  std::vector<Clock::time_point> ok_times_;
-  std::map<std::uint16_t, PortStats> ports_;
-  std::map<std::string, BodyStats> bodies_;
-  std::map<std::string, std::uint64_t> errors_;
-};
 
 const char* stage_name(Stage s) {
   switch (s) {
@@ -515,7 +293,8 @@ int main(int argc, char** argv) {
 
   const auto mono_ref = Clock::now();
   const std::int64_t unix_ref = unix_now_ms();
-  Recorder recorder(options, mono_ref, unix_ref);
+  const loadclient::RecorderSettings settings{options.period_ms, options.timeout_ms, options.seen_dir, options.log};
+  loadclient::Recorder recorder(settings, mono_ref, unix_ref);
   std::vector<std::uint16_t> ports = options.ports;
   std::int64_t ports_stamp = -1;
   if (!options.ports_file.empty()) {
@@ -588,10 +367,10 @@ int main(int argc, char** argv) {
     for (const auto& r : in_flight) {
       fds.push_back(pollfd{r.fd, static_cast<short>(r.stage == Stage::kReading ? POLLIN : POLLOUT), 0});
     }
-    int wait_ms = g_stop != 0 ? 10
-                              : static_cast<int>(std::max<std::int64_t>(
-                                    0, std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - Clock::now())
-                                           .count()));
+    int wait_ms =
+        g_stop != 0 ? 10
+                    : static_cast<int>(std::max<std::int64_t>(
+                          0, std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - Clock::now()).count()));
     wait_ms = std::min(wait_ms, options.period_ms);
     const int n = ::poll(fds.data(), fds.size(), wait_ms);
     if (n <= 0) {
