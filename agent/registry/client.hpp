@@ -74,6 +74,7 @@ struct TagDigest {
   std::optional<RateLimitBudget> rate_limit;
 };
 
+// Used from the one io_context thread, like every berth client; calls may overlap (check_all does that).
 class RegistryClient {
  public:
   RegistryClient(boost::asio::any_io_executor executor, RegistryClientSettings settings);

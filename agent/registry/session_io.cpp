@@ -14,6 +14,12 @@
 #include "registry/registry_error.hpp"
 #include "registry/registry_session.hpp"
 
+// GCC 12 at -O2 takes the allocation of Asio's coroutine frames (aligned_alloc in its operator new, released
+// by its own operator delete) for a mismatched pair.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace berth::registry {
 
 namespace net = boost::asio;
