@@ -29,7 +29,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-
 // Test builds only: BERTH_FAULT_AFTER=<action> kills the process (as kill -9 would) right after that
 // step was carried out and journalled, so recovery can be tested at every step.
 void fault_point([[maybe_unused]] Action done) {
@@ -288,7 +287,8 @@ net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, cons
     case Action::kPull: co_return co_await pull(r, registry_auth, progress);
     case Action::kStopOld:
     case Action::kStopNew: co_return co_await docker_.stop_container(step.container, grace);
-    case Action::kNeutraliseOld: co_return co_await docker_.update_restart_policy(step.container, "no");
+    case Action::kNeutraliseOld:
+    case Action::kNeutraliseNew: co_return co_await docker_.update_restart_policy(step.container, "no");
     case Action::kRenameOldToPrev: co_return co_await docker_.rename_container(step.container, prev_name(r.service));
     case Action::kCreateNew: co_return co_await create_new(r);
     case Action::kStartNew: {

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 18> kActionNames{{
+constexpr std::array<std::pair<Action, std::string_view>, 19> kActionNames{{
     {Action::kPull, "pull"},
     {Action::kStopOld, "stop_old"},
     {Action::kNeutraliseOld, "neutralise_old"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 18> kActionNames{{
     {Action::kRenameNextToName, "rename_next_to_name"},
     {Action::kRemoveOld, "remove_old"},
     {Action::kStopNew, "stop_new"},
+    {Action::kNeutraliseNew, "neutralise_new"},
     {Action::kRemoveStaleFailed, "remove_stale_failed"},
     {Action::kRenameNewToFailed, "rename_new_to_failed"},
     {Action::kRenamePrevToName, "rename_prev_to_name"},
@@ -185,10 +186,22 @@ class Planner {
       if (fresh->running) {
         return act(Action::kStopNew, fresh);
       }
+      if (fresh->restart_policy != "no" && !fresh->restart_policy.empty()) {
+        return act(Action::kNeutraliseNew, fresh);
+      }
       if (w_.at_failed && w_.at_failed->id != fresh->id) {
         return act(Action::kRemoveStaleFailed, w_.at_failed);
       }
       return act(Action::kRenameNewToFailed, fresh);
+    }
+    // A daemon restart may have revived the failed container after it was put aside: stop it again.
+    if (w_.at_failed && !r_.new_id.empty() && w_.at_failed->id == r_.new_id) {
+      if (w_.at_failed->running) {
+        return act(Action::kStopNew, w_.at_failed);
+      }
+      if (w_.at_failed->restart_policy != "no" && !w_.at_failed->restart_policy.empty()) {
+        return act(Action::kNeutraliseNew, w_.at_failed);
+      }
     }
     // 2. The old container returns under its name, with its restart policy, and must pass again.
     if (r_.old_id.empty()) {

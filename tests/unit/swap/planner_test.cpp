@@ -53,7 +53,8 @@ class SimHost {
       case Action::kPull: r.pulled = true; break;
       case Action::kStopOld:
       case Action::kStopNew: c->running = false; break;
-      case Action::kNeutraliseOld: c->policy = "no"; break;
+      case Action::kNeutraliseOld:
+      case Action::kNeutraliseNew: c->policy = "no"; break;
       case Action::kRenameOldToPrev: c->name = prev_name(r.service); break;
       case Action::kCreateNew: {
         SimContainer n{"new" + std::to_string(++created), next_name(r.service), false, "unless-stopped", true};
@@ -137,6 +138,7 @@ void expect_clean(const SimHost& h, const std::string& serving_id, bool failed_k
     } else if (c.name == failed_name("web")) {
       EXPECT_TRUE(failed_kept);
       EXPECT_FALSE(c.running);
+      EXPECT_EQ(c.policy, "no") << "a kept failed container is not revived by a daemon restart";
     }
   }
   EXPECT_EQ(at_name, 1);
@@ -175,8 +177,8 @@ TEST(Planner, StopFirstFailedGateRollsBack) {
   EXPECT_EQ(r.reason, "probe failed");
   EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",
                                                "rename_next_to_name", "start_new", "gate_new", "stop_new",
-                                               "rename_new_to_failed", "rename_prev_to_name", "restore_old_policy",
-                                               "start_old", "gate_old", "finish"}));
+                                               "neutralise_new", "rename_new_to_failed", "rename_prev_to_name",
+                                               "restore_old_policy", "start_old", "gate_old", "finish"}));
   expect_clean(h, "old", true);
 }
 
@@ -202,6 +204,25 @@ TEST(Planner, AnOlderFailedContainerMakesWayForTheNewOne) {
   EXPECT_EQ(h.by_id("stale"), nullptr);
   ASSERT_NE(h.by_id("new1"), nullptr);
   EXPECT_EQ(h.by_id("new1")->name, failed_name("web"));
+}
+
+TEST(Planner, AFailedContainerRevivedByADaemonRestartIsStoppedAgain) {
+  SimHost h = host_with_old();
+  SwapRecord r = make_record(Strategy::kStopFirst, "old");
+  r.pulled = true;
+  r.new_started = true;
+  r.new_id = "new1";
+  r.direction = Direction::kBackward;
+  r.new_failed = true;
+  // The daemon restarted after the new one was put aside (before its policy was neutralised) and the old
+  // one was renamed back: the failed one runs again and holds the ports.
+  h.containers["old"].name = "web";
+  h.containers["old"].running = false;
+  h.containers["new1"] = SimContainer{"new1", failed_name("web"), true, "unless-stopped", true};
+  run(h, r);
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack);
+  EXPECT_EQ(h.trace.front(), "stop_new");
+  expect_clean(h, "old", true);
 }
 
 TEST(Planner, OldFailingItsGateAgainIsAFailure) {
