@@ -8,8 +8,8 @@
     regtool.py digest REGISTRY REPO:TAG                       the tag's manifest digest
     regtool.py delete REGISTRY REPO                           delete every manifest of REPO (tags go with them)
     regtool.py count  LOG FROM TO [--repo R]... [--ua S]...   requests in registry log LOG between byte
-                                                               offsets FROM and TO: those naming /v2/R/, and
-                                                               those to /v2/ whose user agent contains S
+                                                               offsets FROM and TO to /v2/R/... or /v2/,
+                                                               from a user agent starting with S
     regtool.py tokens LOG FROM TO --repo R...                 token server requests whose scope names R
 
 REGISTRY is host:port. 127.0.0.1:15000 is plain HTTP; other ports are HTTPS with the test CA and the
@@ -238,8 +238,9 @@ def cmd_count(args):
         uri = field(line, "http.request.uri")
         ua = field(line, "http.request.useragent")
         method = field(line, "http.request.method")
-        mine = any(uri.startswith(f"/v2/{r}/") for r in repos) or (uri == "/v2/" and any(ua.startswith(s) for s in uas))
-        if not mine:
+        if uas and not any(ua.startswith(s) for s in uas):
+            continue
+        if uri != "/v2/" and not any(uri.startswith(f"/v2/{r}/") for r in repos):
             continue
         total += 1
         status = field(line, "http.response.status") or ("401" if "authorizing" in line else "?")
