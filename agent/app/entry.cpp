@@ -2,6 +2,7 @@
 
 #include "app/daemon.hpp"
 #include "app/desired.hpp"
+#include "cli/client.hpp"
 #include "cli/exit_codes.hpp"
 #include "common/build_info.hpp"
 
@@ -62,8 +63,7 @@ int run_main(int argc, char** argv) {
   }
   for (std::string_view known : {"status", "check", "update", "rollback", "history", "token"}) {
     if (command == known) {
-      std::fprintf(stderr, "berth %s: not implemented yet\n", argv[1]);
-      return cli::kExitError;
+      return cli::run_client_command(argc, argv);
     }
   }
   std::fprintf(stderr, "berth: unknown command '%s'\n\n%s", argv[1], kUsage.data());

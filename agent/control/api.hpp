@@ -12,62 +12,19 @@
 //                                                                  rolled_back|interrupted|failed
 //   event    {"type":"check"|"swap"|"service", "time", "service", ...}; swap events carry "swap" (the id),
 //             "step", "detail", "bytes_done", "bytes_total", and "result" on the last one (step "finish")
+//
+// The plain types (Scope, Caller, RouteId, ApiRequest, ApiResponse, error_response) live in
+// api_types.hpp so that the pure request path can use them without Asio.
+
+#include "control/api_types.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace berth::control {
-
-// What a caller may do: read < deploy < admin. A webhook secret may only trigger checks.
-enum class Scope { kNone, kWebhook, kRead, kDeploy, kAdmin };
-
-struct Caller {
-  std::string name;     // the token's name; "unix-socket" on the local socket
-  Scope scope = Scope::kNone;
-  std::string address;  // peer address, for the audit log
-};
-
-enum class RouteId {
-  kHealth,          // GET  /v1/health
-  kListServices,    // GET  /v1/services
-  kGetService,      // GET  /v1/services/{name}
-  kCheckService,    // POST /v1/services/{name}/check
-  kUpdateService,   // POST /v1/services/{name}/update   body {"digest"} optional; ?wait=true
-  kRollbackService, // POST /v1/services/{name}/rollback ?wait=true
-  kUpdateAll,       // POST /v1/update
-  kGetSwap,         // GET  /v1/swaps/{id}
-  kHistory,         // GET  /v1/history?service=
-  kEvents,          // GET  /v1/events (server-sent events; the server streams, see ApiBackend::subscribe)
-  kRegistryHook,    // POST /v1/hooks/registry/{secret}
-  kMetrics,         // GET  /metrics
-};
-
-struct ApiRequest {
-  std::string method;
-  std::string path;  // normalised
-  std::map<std::string, std::string> query;
-  std::map<std::string, std::string> params;  // "name", "id", "secret" from the path
-  std::string body;
-  Caller caller;
-};
-
-struct ApiResponse {
-  int status = 200;
-  nlohmann::json body = nlohmann::json::object();
-  std::string text;                      // used instead of body when content_type is not JSON (/metrics)
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-// {"error": {"code": code, "message": message}}
-ApiResponse error_response(int status, std::string code, std::string message);
 
 class ApiBackend {
  public:
@@ -78,7 +35,8 @@ class ApiBackend {
   virtual boost::asio::awaitable<ApiResponse> handle(RouteId route, const ApiRequest& request) = 0;
 
   // Server-sent events: `sink` receives every event from now on until the subscription is dropped.
-  // Returns an id for unsubscribe().
+  // Returns an id for unsubscribe(). The sink is called on the io_context's thread and must not block:
+  // the server only queues the event for the connection.
   virtual std::uint64_t subscribe(std::function<void(const nlohmann::json&)> sink) = 0;
   virtual void unsubscribe(std::uint64_t id) = 0;
 };

@@ -1,0 +1,50 @@
+#pragma once
+
+// The pure decision on a fully read request: normalise the target, route it, authenticate the caller
+// and check the scope. The server calls this only once the whole request (body included) has been
+// read, and hands the backend only what this admits. The fuzz target drives the same function.
+
+#include "control/api_types.hpp"
+#include "control/request_parser.hpp"
+#include "control/throttle.hpp"
+#include "control/tokens.hpp"
+
+#include <optional>
+#include <string>
+
+namespace berth::control {
+
+enum class Transport {
+  kUnixSocket,  // the local socket: its file permissions are the authorisation (admin)
+  kTcp,         // TLS or loopback HTTP: a bearer token (or the webhook secret) is required
+};
+
+inline constexpr std::string_view kUnixSocketCaller = "unix-socket";
+
+struct Peer {
+  Transport transport = Transport::kTcp;
+  std::string address;  // "127.0.0.1", "::1", "unix"
+};
+
+struct Admission {
+  // Set when the request is answered without the backend (400, 401, 403, 404, 405, 429).
+  std::optional<ApiResponse> reject;
+  RouteId route = RouteId::kHealth;
+  bool routed = false;  // the path and method matched a route (set on rejections after routing too)
+  // Complete when admitted; method and path (normalised) when routed. On the webhook route the secret
+  // is gone from params and path ("/v1/hooks/<redacted>") once it has been checked.
+  ApiRequest request;
+};
+
+// Takes the request's parts (the body moves into the admitted request). Failed authentication is
+// recorded in `throttle`; an address over its limit is answered 429 before its credential is looked at.
+Admission admit_request(ParsedRequest&& parsed, const Peer& peer, const TokenSet& tokens, AuthThrottle& throttle,
+                        AuthThrottle::Clock::time_point now);
+
+// The answer to a request the parser refused (its status: 400, 413, 417, 431, 501, 505).
+ApiResponse parse_error_response(int status, const std::string& message);
+
+// 401 with `WWW-Authenticate: Bearer`, the same body whether the token was missing, wrong or revoked.
+ApiResponse unauthorized_response(bool token_presented);
+
+}  // namespace berth::control
