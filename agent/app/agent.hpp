@@ -5,6 +5,8 @@
 
 #include "app/desired.hpp"
 #include "control/api.hpp"
+#include "control/notifier.hpp"
+#include "control/server.hpp"
 #include "docker/client.hpp"
 #include "registry/client.hpp"
 #include "state/store.hpp"
@@ -37,6 +39,7 @@ struct Service {
   std::string running_platform;  // this host's manifest of it
   std::string newest_digest;
   std::string newest_platform;
+  std::string notified_digest;    // the newest digest an update_available notification went out for
   std::string state = "unknown";  // running | stopped | missing | updating | update available | quarantined | error
   std::string error;
   std::int64_t last_check_ms = 0;
@@ -82,7 +85,6 @@ class Agent final : public control::ApiBackend {
                                                                   const registry::ImageReference& ref);
   void spawn(std::function<boost::asio::awaitable<void>()> work);
   void record_swap_end(Service& s, const swap::SwapRecord& r);
-  void notify_swap(const swap::SwapRecord& r);
 
   // The API (agent_api_io.cpp).
   nlohmann::json service_json(const Service& s) const;
@@ -103,6 +105,8 @@ class Agent final : public control::ApiBackend {
   state::StateStore store_;
   swap::SwapEngine engine_;
   registry::RegistryClient registry_;
+  std::unique_ptr<control::ControlServer> server_;
+  std::unique_ptr<control::Notifier> notifier_;
   std::map<std::string, Service> services_;
   std::map<std::string, nlohmann::json> swaps_;  // recent swaps by id: the record, then the result
   std::map<std::uint64_t, std::function<void(const nlohmann::json&)>> subscribers_;
@@ -119,7 +123,6 @@ class Agent final : public control::ApiBackend {
 };
 
 std::int64_t now_ms();
-std::string new_swap_id();
 std::string rfc3339(std::int64_t ms);
 
 }  // namespace berth::app

@@ -201,14 +201,14 @@ net::awaitable<ApiResponse> Agent::api_update(const ApiRequest& request) {
 net::awaitable<ApiResponse> Agent::start_swap(const std::string& name, const std::string& digest,
                                               const std::string& why, bool wait) {
   if (wait) {
-    auto r = co_await update(name, digest, why, new_swap_id());
+    auto r = co_await update(name, digest, why, swap::new_swap_id());
     if (!r) {
       co_return from_error(r.error());
     }
     co_return waited(swap_json(*r));
   }
   // The swap runs on; the caller follows it with GET /v1/swaps/{id} or /v1/events.
-  const std::string id = new_swap_id();
+  const std::string id = swap::new_swap_id();
   swaps_[id] = json{{"id", id}, {"service", name}, {"to_digest", digest}, {"result", "pending"}, {"step", "waiting"}};
   spawn([this, name, digest, why, id]() -> net::awaitable<void> { (void)co_await update(name, digest, why, id); });
   co_return ok({{"swap", id}, {"service", name}}, 202);
@@ -303,10 +303,6 @@ std::string Agent::metrics_text() const {
     out += "berth_" + key + " " + std::to_string(value) + "\n";
   }
   return out;
-}
-
-void Agent::notify_swap(const swap::SwapRecord& r) {
-  (void)r;  // notifications are sent by the control endpoint's notifier once it is wired in
 }
 
 }  // namespace berth::app

@@ -90,6 +90,15 @@ net::awaitable<common::Status> Agent::check(Service& s) {
     s.state =
         !newer ? (s.container_id.empty() ? "missing" : "running") : (quarantined ? "quarantined" : "update available");
   }
+  if (newer && !quarantined && s.policy.policy != config::UpdatePolicy::kAuto && notifier_ &&
+      s.notified_digest != s.newest_digest) {
+    s.notified_digest = s.newest_digest;
+    notifier_->notify({{"event", "update_available"},
+                       {"service", name},
+                       {"image", s.image},
+                       {"from_digest", s.running_digest},
+                       {"newest_digest", s.newest_digest}});
+  }
   s.last_check_ms = now_ms();
   last_successful_check_ms_ = s.last_check_ms;
   s.next_check = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
@@ -189,17 +198,10 @@ void Agent::record_swap_end(Service& s, const swap::SwapRecord& r) {
   }
 }
 
-std::string new_swap_id() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
-}
-
 net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, std::string digest, std::string why,
                                                        std::string id) {
   if (id.empty()) {
-    id = new_swap_id();
+    id = swap::new_swap_id();
   }
   auto fail_early = [&](common::Error e) -> common::Error {
     swaps_[id] = json{{"id", id}, {"service", name}, {"result", "failed"}, {"reason", e.message}, {"step", "finish"}};
@@ -289,7 +291,6 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
            {"step", "finish"},
            {"result", swap::to_string(result->outcome)},
            {"detail", result->reason}});
-  notify_swap(*result);
   co_return *result;
 }
 
