@@ -300,8 +300,9 @@ def markdown(results):
             w(f"| {labels.get(s['scenario'], s['scenario'])} | {fmt(s['median_ms'])} | "
               f"{fmt(s['min_ms'])} - {fmt(s['max_ms'])} | {runs} |")
         w("")
-        w("Expected shape: polling adds on average half an interval (the agent's loop also wakes once a second), "
-          "the webhook adds nothing; the rest is the pull of the new layer, the stop-first swap and the first probe.")
+        w("What the time is made of: waiting for the next check (a poll interval is spread over the runs; the "
+          "agent's loop wakes once a second), then the check (one HEAD), the pull of the new layer, the stop-first "
+          "swap and the first successful probe.")
         w("")
 
     if registry:
@@ -314,18 +315,23 @@ def markdown(results):
           "Watchtower design's check, done with curl exactly as designed: a challenge (`GET /v2/`, 401), a token, "
           "a `HEAD` of the manifest, for every reference.")
         w("")
-        w("| references | berth: first cycle | berth: warm cycle | berth: per warm check | berth: warm cycle wall (ms) | Watchtower design: cycle | per check | cycle wall (ms), curl |")
-        w("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("| references | berth: first cycle | berth: warm cycle | berth: per warm check | berth: warm cycle wall (ms) | berth: agent CPU per warm cycle (ms) | Watchtower design: cycle | per check | cycle wall (ms), curl |")
+        w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in registry["rows"]:
             w(f"| {r['references']} | {fmt(r['berth_first_cycle_requests'])} | {fmt(r['berth_warm_cycle_requests'])} | "
               f"{fmt(r['berth_warm_requests_per_check'], 2)} | {fmt(r['berth_warm_cycle_ms'])} | "
+              f"{fmt(r['berth_warm_cycle_agent_cpu_ms'])} | "
               f"{fmt(r['watchtower_cycle_requests'])} | {fmt(r['watchtower_requests_per_check'], 2)} | "
               f"{fmt(r['watchtower_cycle_ms'])} |")
         w("")
-        w("The first cycle after services are added includes fetching the repository's pull token; later cycles "
-          "reuse it until it expires (the test token server issues tokens for 300 s). Wall times of the curl "
-          "baseline include starting three curl processes per check (4 checks in parallel) and are not a "
-          "comparison of speed.")
+        w("*First cycle* is the first `berth check` after the services were added (their deployment already "
+          "fetched the repository's pull token, which berth keeps until it expires: the test token server issues "
+          "tokens for 300 s); *warm* is the median of the three cycles after it. The Watchtower design's count is "
+          "fixed by its shape, three requests per check; its cycles run as one curl process per stage (all "
+          "challenges, all tokens, all HEADs, over keep-alive connections), median of three cycles below 100 "
+          "references and one cycle at 100 and above, because each check's token costs the test token server "
+          "(Python, RSA signatures) about 80 ms: its wall time mostly shows that cost, which a warm berth never "
+          "pays.")
         w("")
 
     if foot:
@@ -338,11 +344,13 @@ def markdown(results):
             w("")
         agents = (foot.get("agents") or {}).get("agents") or []
         if agents:
-            w(f"Idle agents, sampled every second over a {foot.get('window_s')} s window (the three run at the same "
-              "time, each with its own services; poll interval 1 m with 10 % jitter, so the window holds about "
-              "two check cycles of every service; the window starts once each agent is up and has checked every "
-              "service once). Each service is a running container of the token-auth registry's image; berth asks "
-              "the Docker Engine and the registry, nothing is swapped.")
+            cycles = max(1, round(foot.get("window_s", 60) / 60))
+            w(f"Idle agents, sampled every second over a {foot.get('window_s')} s window (the {len(agents)} agents run "
+              "at the same time, each with its own services; poll interval 1 m with 10 % jitter, so the window holds "
+              f"about {cycles} check cycle{'s' if cycles > 1 else ''} of every service; the window starts once each "
+              "agent is up and has checked every service once). Each service is a running container (no network, "
+              "`berth.policy: notify`) of a tag on the token-auth registry; berth asks the Docker Engine and the "
+              "registry, and nothing is swapped.")
             w("")
             w("| services | RSS median (MiB) | RSS max (MiB) | CPU over the window (s) | CPU (% of one core) | threads |")
             w("|---:|---:|---:|---:|---:|---:|")
@@ -382,10 +390,13 @@ def markdown(results):
     if api:
         w("## 5. Control API")
         w("")
-        w("`wrk` with 1 thread and 8 keep-alive TLS connections for 10 s per row, against the agent's TCP "
-          "listener on 127.0.0.1 (TLS 1.3 with a P-256 certificate, a read-scope Bearer token). The baseline is "
-          "the token-auth `docker-registry` (Go's net/http over TLS) answering `GET /v2/` with its 401 "
-          "challenge, on the same machine in the same run.")
+        w("`wrk` with 1 thread and 8 keep-alive TLS connections for 10 s per row, against the running agent's TCP "
+          "listener on 127.0.0.1 (a P-256 certificate, a read-scope Bearer token), the agents of section 4 idle "
+          "behind it. The baseline is the token-auth `docker-registry` (Go's net/http over TLS) answering "
+          "`GET /v2/` with its 401 challenge, on the same machine in the same run. The `scripts/bench-api` row, "
+          "when present, is the control server alone (the integration tests' fake backend instead of the agent), "
+          "32 connections for 20 s, server and wrk pinned to one CPU each; its output is in "
+          "`bench/results/bench-api.log`.")
         w("")
         w("| target | requests/s | p50 (ms) | p99 (ms) | non-2xx answers |")
         w("|---|---:|---:|---:|---:|")
