@@ -136,13 +136,12 @@ common::Result<Target> normalise_target(std::string_view target) {
       rest = rest.substr(slash + 1);
     }
   }
+  std::string path;
   for (const auto& s : out.segments) {
-    out.path += '/';
-    out.path += s;
+    path += '/';
+    path += s;
   }
-  if (out.path.empty()) {
-    out.path = "/";
-  }
+  out.path = path.empty() ? std::string(1, '/') : std::move(path);
   return out;
 }
 
