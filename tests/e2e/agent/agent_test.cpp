@@ -37,10 +37,8 @@ class AgentE2E : public ::testing::Test {
     registry_ = registry;
     source_repo_ = v1.substr(0, v1.rfind(':'));
     const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    name_ = "berth-e2e-" + run_label() + "-" + test;
-    for (auto& c : name_) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    // Short: container names are DNS names on the task's network (63 characters at most per label).
+    name_ = "e2e-" + run_label() + "-" + std::to_string(std::hash<std::string>{}(test) % 100000);
     // A repository of this test's own, so that pushing to it moves only this test's service.
     repo_ = registry_ + "/berth-e2e/" + name_;
     dir_ = fs::temp_directory_path() / name_;
@@ -61,7 +59,7 @@ class AgentE2E : public ::testing::Test {
 
   void TearDown() override {
     agent_.reset();
-    shell("docker ps -aq --filter label=berth.test=" + run_label() + " --filter label=berth.e2e=" + name_ +
+    shell("docker ps -aq --filter label=e2e.run=" + run_label() + " --filter label=e2e.name=" + name_ +
           " | xargs -r docker rm -f >/dev/null 2>&1");
     shell("docker network rm berth-" + name_ + " >/dev/null 2>&1");
     shell("docker images -q " + repo_ + " | sort -u | xargs -r docker rmi -f >/dev/null 2>&1");
@@ -80,15 +78,19 @@ class AgentE2E : public ::testing::Test {
   }
 
   json container_def(const std::string& name, int host_port, const std::string& probe_path = "/") const {
-    return json{{"name", name},
-                {"image", repo_ + ":live"},
-                {"essential", true},
-                {"portMappings", {{{"containerPort", 80}, {"hostPort", host_port}, {"protocol", "tcp"}}}},
-                {"dockerLabels",
-                 {{"berth.probe", "http://:" + std::to_string(host_port) + probe_path},
-                  {"berth.monitor", "1s"},
-                  {"berth.test", run_label()},
-                  {"berth.e2e", name_}}}};
+    return json{
+        {"name", name},
+        {"image", repo_ + ":live"},
+        {"essential", true},
+        {"portMappings", {{{"containerPort", 80}, {"hostPort", host_port}, {"protocol", "tcp"}}}},
+        // Short ECS timings, so a broken version fails its gate in seconds: 2 x 5 s.
+        {"healthCheck",
+         {{"command", {"CMD-SHELL", "true"}}, {"interval", 5}, {"timeout", 2}, {"retries", 2}, {"startPeriod", 0}}},
+        {"dockerLabels",
+         {{"berth.probe", "http://:" + std::to_string(host_port) + probe_path},
+          {"berth.monitor", "1s"},
+          {"e2e.run", run_label()},
+          {"e2e.name", name_}}}};
   }
 
   void write_service(const json& task) { write_text(dir_ / "services.d" / (name_ + ".json"), task.dump(2)); }
@@ -150,7 +152,7 @@ TEST_F(AgentE2E, DeploysThenSwapsOnPushAndRollsBackABrokenImage) {
   auto forced = berth({"update", name_, "--digest", pinned, "--wait"});
   EXPECT_EQ(forced.exit_code, 3) << forced.output;
   EXPECT_EQ(http_get(port_), "v2");
-  auto names = shell("docker ps -a --filter label=berth.e2e=" + name_ + " --format '{{.Names}}' | sort");
+  auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}' | sort");
   EXPECT_EQ(names.output, name_ + "\n" + name_ + ".berth-failed\n");
 }
 
@@ -222,7 +224,7 @@ TEST_P(CrashRecovery, RestartAfterKillNineEndsHealthy) {
   ASSERT_TRUE(eventually(
       [&] {
         auto body = http_get(port_);
-        auto names = shell("docker ps -a --filter label=berth.e2e=" + name_ + " --format '{{.Names}}'");
+        auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}'");
         return (body == "v1" || body == "v2") && names.output == name_ + "\n";
       },
       90s))
