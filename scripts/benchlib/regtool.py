@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Registry chores of the benchmark, over the registry's HTTP API (Python standard library only).
 
-    regtool.py copy   REGISTRY SRC_REPO:TAG DST_REPO:TAG...   copy a manifest (blobs mounted across
-                                                               repositories) to one or more tags
+    regtool.py copy   REGISTRY SRC_REPO:TAG DST_REPO:TAG... [--timing]
+                                                               copy a manifest (blobs mounted across
+                                                               repositories) to one or more tags;
+                                                               --timing: JSON with the PUT's times
     regtool.py fill   REGISTRY REPO SRC_TAG PREFIX COUNT      point PREFIX000..PREFIX<COUNT-1> at SRC_TAG's
                                                                manifest (tags already right are left alone)
     regtool.py digest REGISTRY REPO:TAG                       the tag's manifest digest
@@ -24,6 +26,7 @@ import os
 import re
 import ssl
 import sys
+import time
 import urllib.parse
 
 ACCEPT = ", ".join([
@@ -141,19 +144,27 @@ def split_ref(ref):
 
 
 def cmd_copy(args):
+    timing = "--timing" in args
+    args = [a for a in args if a != "--timing"]
     reg = Registry(args[0])
     src_repo, src_tag = split_ref(args[1])
     media_type, data, digest = reg.manifest(src_repo, src_tag)
     blobs = blobs_of(media_type, data)
     if blobs is None:
         sys.exit("regtool: copying an index is not supported")
+    put_start = put_end = 0
     for dst in args[2:]:
         dst_repo, dst_tag = split_ref(dst)
         if dst_repo != src_repo:
             for b in blobs:
                 reg.mount(src_repo, dst_repo, b)
+        put_start = int(time.time() * 1000)
         reg.put_manifest(dst_repo, dst_tag, media_type, data)
-    print(digest)
+        put_end = int(time.time() * 1000)
+    if timing:  # when the (last) tag moved: the manifest PUT, in Unix ms
+        print(json.dumps({"digest": digest, "put_start_ms": put_start, "put_end_ms": put_end}))
+    else:
+        print(digest)
 
 
 def cmd_fill(args):
