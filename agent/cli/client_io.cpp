@@ -531,10 +531,10 @@ int run_client_command(int argc, char** argv) {
   const std::string_view command = argc > 1 ? argv[1] : "";
   if (!cl) {
     if (cl.error().message.empty()) {
-      std::fputs(std::string(command_usage(command)).c_str(), stdout);
+      std::fputs(command_usage(command).c_str(), stdout);
       return kExitOk;
     }
-    std::fprintf(stderr, "berth: %s\n%s", cl.error().message.c_str(), std::string(command_usage(command)).c_str());
+    std::fprintf(stderr, "berth: %s\n%s", cl.error().message.c_str(), command_usage(command).c_str());
     return kExitUsage;
   }
   if (cl->command == "token") {

@@ -144,23 +144,30 @@ common::Status check_command(CommandLine& cl, std::vector<std::string>& position
   return {};
 }
 
+constexpr std::string_view kClientOptions =
+    "client options: --url URL (default unix:///run/berth/api.sock; https://HOST:8443 remotely)\n"
+    "                --token-file PATH (or BERTH_TOKEN)  --cacert PATH  --cert PATH --key PATH\n";
+
+std::string with_client_options(std::string_view line) { return std::string(line) + std::string(kClientOptions); }
+
 }  // namespace
 
-std::string_view command_usage(std::string_view command) {
+std::string command_usage(std::string_view command) {
   if (command == "status") {
-    return "usage: berth status [SERVICE] [--json] [client options]\n";
+    return with_client_options("usage: berth status [SERVICE] [--json] [client options]\n");
   }
   if (command == "check") {
-    return "usage: berth check [SERVICE] [--json] [client options]\n";
+    return with_client_options("usage: berth check [SERVICE] [--json] [client options]\n");
   }
   if (command == "update") {
-    return "usage: berth update SERVICE|--all [--digest sha256:...] [--wait] [--json] [client options]\n";
+    return with_client_options(
+        "usage: berth update SERVICE|--all [--digest sha256:...] [--wait] [--json] [client options]\n");
   }
   if (command == "rollback") {
-    return "usage: berth rollback SERVICE [--wait] [--json] [client options]\n";
+    return with_client_options("usage: berth rollback SERVICE [--wait] [--json] [client options]\n");
   }
   if (command == "history") {
-    return "usage: berth history [SERVICE] [--json] [client options]\n";
+    return with_client_options("usage: berth history [SERVICE] [--json] [client options]\n");
   }
   if (command == "token") {
     return "usage: berth token create --name NAME --scope read|deploy|admin|webhook [--config PATH] [--json]\n"

@@ -43,7 +43,7 @@ struct CommandLine {
 common::Result<CommandLine> parse_command_line(int argc, const char* const* argv);
 
 // The usage text of one command ("" for unknown ones).
-std::string_view command_usage(std::string_view command);
+std::string command_usage(std::string_view command);
 
 // Where an agent URL points.
 struct AgentUrl {
