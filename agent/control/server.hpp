@@ -47,6 +47,8 @@ class ControlServer {
  public:
   ControlServer(boost::asio::any_io_executor executor, const config::ApiSettings& settings, std::string state_dir,
                 ApiBackend& backend, ServerLimits limits = {});
+  // Closes everything (as stop()). Destroy the server before the io_context; the backend is not called
+  // after this, even by connections whose coroutines the io_context tears down later.
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;

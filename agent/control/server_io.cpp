@@ -315,7 +315,10 @@ ControlServer::ControlServer(net::any_io_executor executor, const config::ApiSet
                              ApiBackend& backend, ServerLimits limits)
     : shared_(std::make_shared<Shared>(std::move(executor), settings, std::move(state_dir), backend, limits)) {}
 
-ControlServer::~ControlServer() { stop(); }
+ControlServer::~ControlServer() {
+  stop();
+  shared_->detached = true;
+}
 
 common::Status ControlServer::open() {
   Shared& s = *shared_;

@@ -52,6 +52,9 @@ struct ControlServer::Shared {
   std::optional<boost::asio::local::stream_protocol::acceptor> unix_acceptor;
   bool opened = false;
   bool stopping = false;
+  // Set when the ControlServer is destroyed: the backend may be gone too, so connection coroutines that
+  // are only torn down later (with the io_context) must not call it.
+  bool detached = false;
   std::size_t connections = 0;
   std::size_t event_streams = 0;
   std::map<std::string, std::size_t> per_address;

@@ -317,7 +317,9 @@ net::awaitable<void> stream_events(Shared& s, Connection<Stream>& c) {
     Shared& s;
     std::uint64_t id;
     ~Unsubscribe() {
-      s.backend.unsubscribe(id);
+      if (!s.detached) {
+        s.backend.unsubscribe(id);
+      }
       --s.event_streams;
     }
   } unsubscribe{s, id};

@@ -104,8 +104,8 @@ class ServerHarness {
   void on_server_thread(std::function<void()> fn);
 
  private:
+  FakeBackend backend_;  // outlives the io_context and the coroutines it may still hold
   boost::asio::io_context io_;
-  FakeBackend backend_;
   std::unique_ptr<control::ControlServer> server_;
   std::thread thread_;
   std::uint16_t port_ = 0;
