@@ -320,6 +320,7 @@ net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, cons
       // The old container goes; its volumes and its image stay (the image is what `berth rollback` uses).
       co_return co_await docker_.remove_container(step.container, docker::RemoveVolumes::kKeep,
                                                   docker::ForceRemove::kNo);
+    case Action::kRemoveNew:
     case Action::kRemoveStaleFailed:
       co_return co_await docker_.remove_container(step.container, docker::RemoveVolumes::kKeep,
                                                   docker::ForceRemove::kYes);

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 19> kActionNames{{
+constexpr std::array<std::pair<Action, std::string_view>, 20> kActionNames{{
     {Action::kPull, "pull"},
     {Action::kStopOld, "stop_old"},
     {Action::kNeutraliseOld, "neutralise_old"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 19> kActionNames{{
     {Action::kRemoveOld, "remove_old"},
     {Action::kStopNew, "stop_new"},
     {Action::kNeutraliseNew, "neutralise_new"},
+    {Action::kRemoveNew, "remove_new"},
     {Action::kRemoveStaleFailed, "remove_stale_failed"},
     {Action::kRenameNewToFailed, "rename_new_to_failed"},
     {Action::kRenamePrevToName, "rename_prev_to_name"},
@@ -185,6 +186,9 @@ class Planner {
     if (fresh) {
       if (fresh->running) {
         return act(Action::kStopNew, fresh);
+      }
+      if (r_.interrupted && !r_.new_failed) {
+        return act(Action::kRemoveNew, fresh);  // nothing to inspect: berth stopped, not the new version
       }
       if (fresh->restart_policy != "no" && !fresh->restart_policy.empty()) {
         return act(Action::kNeutraliseNew, fresh);

@@ -54,6 +54,7 @@ enum class Action {
   kRemoveOld,          // the new one is proven: remove the old container (never its volumes)
   kStopNew,            // the new one failed: stop it
   kNeutraliseNew,      // and set its restart policy to "no", so a daemon restart does not revive it
+  kRemoveNew,          // an interrupted swap: the never-proven new container goes (never its volumes)
   kRemoveStaleFailed,  // an older <name>.berth-failed is in the way: remove it (it is from an earlier swap)
   kRenameNewToFailed,  // new: -> <name>.berth-failed, kept for inspection
   kRenamePrevToName,   // old: <name>.berth-prev -> <name>

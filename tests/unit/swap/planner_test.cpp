@@ -75,6 +75,7 @@ class SimHost {
         break;
       case Action::kRenameNextToName: c->name = r.service; break;
       case Action::kRemoveOld:
+      case Action::kRemoveNew:
       case Action::kRemoveStaleFailed: containers.erase(s.container); break;
       case Action::kRenameNewToFailed: c->name = failed_name(r.service); break;
       case Action::kRenamePrevToName: c->name = r.service; break;
