@@ -59,6 +59,12 @@ def aggregate_swap(out_dir):
             "p99_ms": median(r["latency_ms"]["p99"] for r in reps),
             "update_ms": median(r["update_ms"] for r in reps),
         }}
+        phases = {}
+        for r in reps:
+            for k, v in (r.get("berth_phases_ms") or {}).items():
+                phases.setdefault(k, []).append(v)
+        if phases:
+            s["median"]["berth_phases_ms"] = {k: median(v) for k, v in phases.items()}
         overlap = [r.get("old_port_last_ok_to_new_port_first_ok_ms") for r in reps]
         if any(v is not None for v in overlap):
             s["median"]["old_last_ok_to_new_first_ok_ms"] = median(overlap)
@@ -97,8 +103,6 @@ def aggregate_registry(jsonl):
             total = lambda c: c["registry_requests"] + c["token_requests"]
             rows.append({
                 "references": n,
-                "berth_first_cycle_requests": total(r["berth_first_cycle"]),
-                "berth_first_cycle": r["berth_first_cycle"],
                 "berth_warm_cycle_requests": median(total(c) for c in warm),
                 "berth_warm_requests_per_check": median(total(c) for c in warm) / n,
                 "berth_warm_cycle_ms": median(c["wall_ms"] for c in warm),
@@ -228,7 +232,8 @@ def markdown(results):
     w(f"| command | `{run.get('command', 'scripts/bench')}` (as root, after `scripts/test-env`; it runs `scripts/install-deps` and `scripts/test-env` itself) |")
     w(f"| run | {run.get('run', '?')}, finished {run.get('finished', '?')}, "
       f"{fmt(run.get('total_seconds', run.get('seconds_before_cleanup')))} s in total"
-      f"{'' if 'total_seconds' in run else ' before clean-up'} |")
+      f"{'' if 'total_seconds' in run else ' before clean-up'}"
+      f"{' (of which %s s building the release preset)' % run['build_seconds'] if run.get('build_seconds') else ''} |")
     w(f"| machine | {machine.get('nproc', '?')} CPUs ({machine.get('cpu', '?')}), "
       f"{fmt(machine.get('memory_mib'))} MiB memory, kernel {machine.get('kernel', '?')}, {machine.get('os', '?')} |")
     w(f"| Docker Engine | {machine.get('docker', '?')}; registry: {machine.get('registry', '?')} |")
@@ -262,6 +267,17 @@ def markdown(results):
             gaps = ", ".join(fmt(r["longest_gap_ms"]) for r in s["reps"])
             w(f"| {labels.get(s['scenario'], s['scenario'])} | {fmt(m['unanswered_ticks'])} of {fmt(m['ticks'])} | "
               f"{fmt(m['longest_gap_ms'])} | {fmt(m['p99_ms'], 1)} | {fmt(m['update_ms'])} | {gaps} |")
+        w("")
+        names = {"pull": "pull (the old container still serves)", "create": "create",
+                 "old_stopped_to_new_started": "from the old container's stop to the new one started (stop, "
+                                               "restart policy, two renames, start)",
+                 "start": "start", "gate_and_monitor": "gate and monitor window"}
+        for s in swap["scenarios"]:
+            ph = s["median"].get("berth_phases_ms")
+            if ph:
+                parts = ", ".join(f"{names.get(k, k)} {fmt(v)} ms" for k, v in ph.items())
+                w(f"- {labels.get(s['scenario'], s['scenario'])}, phases (median, from the times `berth update "
+                  f"--wait` printed each step): {parts}.")
         w("")
         sf = [s for s in swap["scenarios"] if "old_last_ok_to_new_first_ok_ms" in s["median"]]
         w("How the two start-first rows were measured: both publish the container's port 80 on a host port Docker "
@@ -315,18 +331,19 @@ def markdown(results):
           "Watchtower design's check, done with curl exactly as designed: a challenge (`GET /v2/`, 401), a token, "
           "a `HEAD` of the manifest, for every reference.")
         w("")
-        w("| references | berth: first cycle | berth: warm cycle | berth: per warm check | berth: warm cycle wall (ms) | berth: agent CPU per warm cycle (ms) | Watchtower design: cycle | per check | cycle wall (ms), curl |")
-        w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("| references | berth: requests per cycle | berth: per check | berth: cycle wall (ms) | berth: agent CPU per cycle (ms) | Watchtower design: requests per cycle | per check | cycle wall (ms), curl |")
+        w("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in registry["rows"]:
-            w(f"| {r['references']} | {fmt(r['berth_first_cycle_requests'])} | {fmt(r['berth_warm_cycle_requests'])} | "
+            w(f"| {r['references']} | {fmt(r['berth_warm_cycle_requests'])} | "
               f"{fmt(r['berth_warm_requests_per_check'], 2)} | {fmt(r['berth_warm_cycle_ms'])} | "
               f"{fmt(r['berth_warm_cycle_agent_cpu_ms'])} | "
               f"{fmt(r['watchtower_cycle_requests'])} | {fmt(r['watchtower_requests_per_check'], 2)} | "
               f"{fmt(r['watchtower_cycle_ms'])} |")
         w("")
-        w("*First cycle* is the first `berth check` after the services were added (their deployment already "
-          "fetched the repository's pull token, which berth keeps until it expires: the test token server issues "
-          "tokens for 300 s); *warm* is the median of the three cycles after it. The Watchtower design's count is "
+        w("berth's figures are the median of three cycles, counted once the agent has checked every service "
+          "after its start (warm: berth keeps the repository's pull token until it expires, every 300 s with the "
+          "test token server, so a token request is one per repository per expiry, not one per check). The "
+          "Watchtower design's count is "
           "fixed by its shape, three requests per check; its cycles run as one curl process per stage (all "
           "challenges, all tokens, all HEADs, over keep-alive connections), median of three cycles below 100 "
           "references and one cycle at 100 and above, because each check's token costs the test token server "
