@@ -10,12 +10,19 @@ die() {
   exit 1
 }
 
-# pid_alive FILE: the pid written in FILE names a live process.
+# pid_alive FILE: the pid written in FILE names a live process that is still the program
+# recorded there: its command line holds FILE's base name without ".pid" (dockerd.pid ->
+# "dockerd", registry.pid -> "registry", token-server.pid -> "token-server"). A pid file left
+# by an earlier boot whose pid now belongs to another program counts as dead and is never
+# signalled.
 pid_alive() {
-  local pid
+  local pid want cmdline
   [[ -s "$1" ]] || return 1
   pid=$(<"$1")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  want=$(basename "$1" .pid)
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$want"* ]]
 }
 
 # stop_pidfile FILE: stops the process this project started and recorded in FILE.

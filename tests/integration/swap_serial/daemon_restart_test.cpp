@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
 
 namespace berth::swap {
@@ -26,7 +27,14 @@ int dockerd_pid(const std::string& pidfile) {
   std::ifstream in(pidfile);
   int pid = 0;
   in >> pid;
-  return pid > 0 && ::kill(pid, 0) == 0 ? pid : 0;
+  if (pid <= 0 || ::kill(pid, 0) != 0) {
+    return 0;
+  }
+  // A pid file from an earlier boot may name a pid another program now holds.
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name == "dockerd" ? pid : 0;
 }
 
 // Stops dockerd by its pid and starts it again the way scripts/test-env does.
