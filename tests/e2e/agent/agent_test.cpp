@@ -236,7 +236,7 @@ TEST_P(CrashRecovery, RestartAfterKillNineEndsHealthy) {
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashRecovery,
                          ::testing::Values("pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",
                                            "rename_next_to_name", "start_new", "gate_new", "remove_old"),
-                         [](const auto& info) { return std::string(info.param); });
+                         [](const auto& step) { return std::string(step.param); });
 
 }  // namespace
 }  // namespace berth::test
