@@ -93,7 +93,8 @@ std::string Agent::status_line() const {
   for (const auto& [name, s] : services_) {
     pending += s.state == "update available" ? 1 : 0;
   }
-  std::string line = "watching " + std::to_string(services_.size()) + (services_.size() == 1 ? " service" : " services");
+  std::string line =
+      "watching " + std::to_string(services_.size()) + (services_.size() == 1 ? " service" : " services");
   if (last_successful_check_ms_ > 0) {
     const std::time_t t = static_cast<std::time_t>(last_successful_check_ms_ / 1000);
     std::tm tm{};

@@ -14,6 +14,9 @@ bool iequals(std::string_view a, std::string_view b);
 
 std::string to_lower(std::string_view s);
 
+// The value of one hexadecimal digit (either case), or -1.
+int hex_digit(char c);
+
 bool starts_with(std::string_view s, std::string_view prefix);
 
 // base64 (RFC 4648 section 4) and base64url (section 5), both padded.

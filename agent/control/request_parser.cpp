@@ -51,19 +51,6 @@ std::optional<std::size_t> parse_decimal(std::string_view s) {
   return v;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 }  // namespace
 
 std::string_view ParsedRequest::header(std::string_view name) const {
@@ -368,7 +355,7 @@ std::size_t RequestParser::feed_chunked(std::string_view bytes) {
         }
         std::size_t size = 0;
         for (char c : size_text) {
-          const int d = hex_digit(c);
+          const int d = common::hex_digit(c);
           if (d < 0) {
             fail(400, "malformed chunk size");
             return used;

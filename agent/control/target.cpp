@@ -1,5 +1,7 @@
 #include "control/target.hpp"
 
+#include "common/text.hpp"
+
 #include <optional>
 
 namespace berth::control {
@@ -9,19 +11,6 @@ using common::ErrorKind;
 namespace {
 
 common::Error bad(std::string message) { return common::make_error(ErrorKind::kInvalidArgument, std::move(message)); }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool visible_ascii(char c) { return c > 0x20 && c < 0x7f; }
 
@@ -49,8 +38,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool in_path) {
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = common::hex_digit(text[i + 1]);
+      const int lo = common::hex_digit(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return std::nullopt;
       }

@@ -107,6 +107,11 @@ class DockerClient {
   boost::asio::awaitable<common::Result<http::Response>> call(std::string method, std::string target, std::string body,
                                                               std::chrono::milliseconds timeout,
                                                               std::string_view doing);
+  // A call whose answer carries nothing but its status: 2xx (and 304 when `not_modified_ok`, for
+  // start and stop of a container already in that state) is success, anything else a docker_error.
+  boost::asio::awaitable<common::Status> call_status(std::string method, std::string target, std::string body,
+                                                     std::chrono::milliseconds timeout, std::string doing,
+                                                     bool not_modified_ok = false);
   boost::asio::awaitable<common::Result<nlohmann::json>> call_json(std::string method, std::string target,
                                                                    std::string body, std::string_view doing);
 

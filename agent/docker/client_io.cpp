@@ -62,6 +62,19 @@ net::awaitable<Result<http::Response>> DockerClient::call(std::string method, st
   co_return std::move(*res);
 }
 
+net::awaitable<Status> DockerClient::call_status(std::string method, std::string target, std::string body,
+                                                 std::chrono::milliseconds timeout, std::string doing,
+                                                 bool not_modified_ok) {
+  auto res = co_await call(std::move(method), std::move(target), std::move(body), timeout, doing);
+  if (!res) {
+    co_return res.error();
+  }
+  if (ok_status(res->status) || (not_modified_ok && res->status == 304)) {
+    co_return Status{};
+  }
+  co_return docker_error(res->status, res->body, doing);
+}
+
 net::awaitable<Result<json>> DockerClient::call_json(std::string method, std::string target, std::string body,
                                                      std::string_view doing) {
   auto res = co_await call(std::move(method), std::move(target), std::move(body), kCallTimeout, doing);
@@ -169,57 +182,30 @@ net::awaitable<Result<std::string>> DockerClient::create_container(const std::st
 
 net::awaitable<Status> DockerClient::start_container(const std::string& id) {
   const std::string doing = "start container " + id;
-  auto res = co_await call("POST", path("/containers/" + common::url_encode(id) + "/start"), {}, kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (res->status == 304 || ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status("POST", path("/containers/" + common::url_encode(id) + "/start"), {}, kCallTimeout,
+                                 doing, true);
 }
 
 net::awaitable<Status> DockerClient::stop_container(const std::string& id, std::chrono::seconds grace) {
   const std::string doing = "stop container " + id;
   // The daemon blocks for up to `grace` and then kills; our deadline must be longer than that.
-  auto res =
-      co_await call("POST", path("/containers/" + common::url_encode(id) + "/stop?t=" + std::to_string(grace.count())),
-                    {}, grace + kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (res->status == 304 || ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status(
+      "POST", path("/containers/" + common::url_encode(id) + "/stop?t=" + std::to_string(grace.count())), {},
+      grace + kCallTimeout, doing, true);
 }
 
 net::awaitable<Status> DockerClient::kill_container(const std::string& id, const std::string& signal) {
   const std::string doing = "kill container " + id;
-  auto res = co_await call("POST",
-                           path("/containers/" + common::url_encode(id) + "/kill?signal=" + common::url_encode(signal)),
-                           {}, kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status(
+      "POST", path("/containers/" + common::url_encode(id) + "/kill?signal=" + common::url_encode(signal)), {},
+      kCallTimeout, doing);
 }
 
 net::awaitable<Status> DockerClient::rename_container(const std::string& id, const std::string& new_name) {
   const std::string doing = "rename container " + id + " to " + new_name;
-  auto res = co_await call(
+  co_return co_await call_status(
       "POST", path("/containers/" + common::url_encode(id) + "/rename?name=" + common::url_encode(new_name)), {},
       kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
 }
 
 net::awaitable<Status> DockerClient::remove_container(const std::string& id, RemoveVolumes volumes, ForceRemove force) {
@@ -227,14 +213,7 @@ net::awaitable<Status> DockerClient::remove_container(const std::string& id, Rem
   std::string target = path("/containers/" + common::url_encode(id));
   target += volumes == RemoveVolumes::kRemoveAnonymous ? "?v=1" : "?v=0";
   target += force == ForceRemove::kYes ? "&force=1" : "&force=0";
-  auto res = co_await call("DELETE", target, {}, kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status("DELETE", std::move(target), {}, kCallTimeout, doing);
 }
 
 net::awaitable<Result<WaitResult>> DockerClient::wait_container(const std::string& id, const std::string& condition,
@@ -374,27 +353,13 @@ net::awaitable<Status> DockerClient::connect_network(const std::string& network,
                                                      const json& endpoint_config) {
   json body = {{"Container", container}, {"EndpointConfig", endpoint_config}};
   const std::string doing = "connect container " + container + " to network " + network;
-  auto res = co_await call("POST", path("/networks/" + common::url_encode(network) + "/connect"), body.dump(),
-                           kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status("POST", path("/networks/" + common::url_encode(network) + "/connect"), body.dump(),
+                                 kCallTimeout, doing);
 }
 
 net::awaitable<Status> DockerClient::remove_network(const std::string& name) {
   const std::string doing = "remove network " + name;
-  auto res = co_await call("DELETE", path("/networks/" + common::url_encode(name)), {}, kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status("DELETE", path("/networks/" + common::url_encode(name)), {}, kCallTimeout, doing);
 }
 
 net::awaitable<Result<DockerClient::PullResult>> DockerClient::pull_image(
@@ -461,30 +426,16 @@ net::awaitable<Result<DockerClient::PullResult>> DockerClient::pull_image(
 
 net::awaitable<Status> DockerClient::remove_image(const std::string& ref_or_id) {
   const std::string doing = "remove image " + ref_or_id;
-  auto res = co_await call("DELETE", path("/images/" + common::url_encode(ref_or_id)), {}, kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
+  co_return co_await call_status("DELETE", path("/images/" + common::url_encode(ref_or_id)), {}, kCallTimeout, doing);
 }
 
 net::awaitable<Status> DockerClient::tag_image(const std::string& source, const std::string& repository,
                                                const std::string& tag) {
   const std::string doing = "tag image " + source + " as " + repository + ":" + tag;
-  auto res = co_await call(
+  co_return co_await call_status(
       "POST",
       path("/images/" + source + "/tag?repo=" + common::url_encode(repository) + "&tag=" + common::url_encode(tag)), {},
       kCallTimeout, doing);
-  if (!res) {
-    co_return res.error();
-  }
-  if (ok_status(res->status)) {
-    co_return Status{};
-  }
-  co_return docker_error(res->status, res->body, doing);
 }
 
 net::awaitable<Status> DockerClient::events(const json& filters, const std::string& since,

@@ -257,18 +257,19 @@ std::string ImageReference::api_host() const { return is_docker_hub() ? std::str
 
 std::string ImageReference::repository_with_registry() const { return registry + "/" + repository; }
 
-std::string ImageReference::full() const {
-  std::string out = repository_with_registry();
+std::string ImageReference::with_tag_and_digest(std::string name) const {
   if (!tag.empty()) {
-    out += ':';
-    out += tag;
+    name += ':';
+    name += tag;
   }
   if (!digest.empty()) {
-    out += '@';
-    out += digest;
+    name += '@';
+    name += digest;
   }
-  return out;
+  return name;
 }
+
+std::string ImageReference::full() const { return with_tag_and_digest(repository_with_registry()); }
 
 std::string ImageReference::familiar_name() const {
   if (!is_docker_hub()) {
@@ -288,18 +289,7 @@ std::string ImageReference::familiar_name() const {
   return repository;
 }
 
-std::string ImageReference::familiar() const {
-  std::string out = familiar_name();
-  if (!tag.empty()) {
-    out += ':';
-    out += tag;
-  }
-  if (!digest.empty()) {
-    out += '@';
-    out += digest;
-  }
-  return out;
-}
+std::string ImageReference::familiar() const { return with_tag_and_digest(familiar_name()); }
 
 std::string ImageReference::pull_reference() const {
   return repository_with_registry() + (digest.empty() ? ":" + tag : "@" + digest);

@@ -68,6 +68,10 @@ struct ImageReference {
 
   // Token scope for pulling this repository: "repository:library/nginx:pull".
   [[nodiscard]] std::string pull_scope() const;
+
+ private:
+  // name + ":tag" + "@digest", each part only when set.
+  [[nodiscard]] std::string with_tag_and_digest(std::string name) const;
 };
 
 // Parses and normalises a reference. Errors are kInvalidArgument with a message naming the input and the

@@ -101,20 +101,25 @@ TEST(DaemonRestart, DuringASwapLeavesARecoverableState) {
   plan.monitor = 1s;
   plan.stop_grace = 5s;
   plan.create_body = body("slow");
-  // The restart lands while the new container waits out its slow start inside the gate.
-  std::thread restarter([&] {
-    std::this_thread::sleep_for(2s);
-    EXPECT_TRUE(restart_dockerd(dir));
-  });
+  // The restart lands while the new container waits out its slow start inside the gate: the progress
+  // report of the gate step restarts the daemon before the engine goes on. (A restart that races an
+  // in-flight `start` can leave a stale containerd task behind, a Docker Engine defect that no client
+  // can clear; the engine then keeps the swap journalled, which recover() below would retry.)
+  bool restarted = false;
   {
     SwapEngine engine(*docker, store);
-    auto first = runner.run(
-        engine.run(
-            plan, [](const SwapProgress& p) { std::printf("[ step     ] %s %s\n", p.step.c_str(), p.detail.c_str()); }),
-        300s);
-    restarter.join();
+    auto first = runner.run(engine.run(plan,
+                                       [&](const SwapProgress& p) {
+                                         std::printf("[ step     ] %s %s\n", p.step.c_str(), p.detail.c_str());
+                                         if (p.step == "gate_new" && !restarted) {
+                                           restarted = true;
+                                           EXPECT_TRUE(restart_dockerd(dir));
+                                         }
+                                       }),
+                            300s);
     ASSERT_TRUE(first) << first.error().message;
   }
+  EXPECT_TRUE(restarted) << "the swap reached its gate";
   // What berth does at its next start: a fresh client and engine finish whatever is journalled.
   auto fresh = std::make_unique<docker::DockerClient>(runner.executor(), test::docker_socket());
   ASSERT_TRUE(runner.run(fresh->negotiate()));
