@@ -36,6 +36,13 @@ common::Status write_file_atomically(const std::string& path, std::string_view c
   if (fd < 0) {
     return io_error("create", tmp);
   }
+  // The new file keeps the owner of the one it replaces: `berth token create` run as root must leave
+  // tokens.json readable by the agent's user. Only root can give a file away; anyone else writes
+  // files that are theirs already, so a failure here changes nothing.
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) == 0 && (existing.st_uid != ::geteuid() || existing.st_gid != ::getegid())) {
+    (void)::fchown(fd, existing.st_uid, existing.st_gid);
+  }
   std::size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);

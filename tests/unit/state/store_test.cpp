@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,6 +46,24 @@ TEST_F(StoreTest, AtomicWriteReplacesAndSetsMode) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), {}), 1) << "no temp files left";
   EXPECT_EQ(read_file((dir_ / "missing").string()).error().kind, common::ErrorKind::kNotFound);
   EXPECT_EQ(read_file(path, 2).error().kind, common::ErrorKind::kTooLarge);
+}
+
+TEST_F(StoreTest, AtomicWriteKeepsTheOwnerOfTheFileItReplaces) {
+  // `berth token create` as root rewrites tokens.json that the agent's user owns.
+  const std::string path = (dir_ / "tokens.json").string();
+  ASSERT_TRUE(make_directories(dir_.string()));
+  ASSERT_TRUE(write_file_atomically(path, "one"));
+  const bool root = ::geteuid() == 0;
+  const uid_t owner = root ? 65534 : ::geteuid();
+  const gid_t group = root ? 65534 : ::getegid();
+  ASSERT_EQ(::chown(path.c_str(), owner, group), 0);
+  ASSERT_TRUE(write_file_atomically(path, "two"));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, owner);
+  EXPECT_EQ(st.st_gid, group);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(*read_file(path), "two");
 }
 
 TEST_F(StoreTest, JournalSurvivesAReopen) {
