@@ -279,6 +279,13 @@ def markdown(results):
                 w(f"- {labels.get(s['scenario'], s['scenario'])}, phases (median, from the times `berth update "
                   f"--wait` printed each step): {parts}.")
         w("")
+        w("Every stop-first row runs its service as the only container on its bridge (docker0 for the manual rows, "
+          "the task's `berth-<family>` network for berth). When that last endpoint stops, the bridge loses carrier "
+          "and the kernel drops its neighbour entry for the container's address; connections that docker-proxy "
+          "accepts in the first moments after the new container starts then wait for address resolution and a SYN "
+          "retransmission, 1 to 2 s, which is most of these gaps. Another running container on the same network "
+          "keeps the bridge up and removes that wait; start-first never lets the bridge go empty.")
+        w("")
         sf = [s for s in swap["scenarios"] if "old_last_ok_to_new_first_ok_ms" in s["median"]]
         w("How the two start-first rows were measured: both publish the container's port 80 on a host port Docker "
           "picks (`hostPort: 0` in the service file; `--publish mode=host,target=80` for Swarm, whose ingress "
