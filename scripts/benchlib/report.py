@@ -280,11 +280,11 @@ def markdown(results):
                   f"--wait` printed each step): {parts}.")
         w("")
         w("Every stop-first row runs its service as the only container on its bridge (docker0 for the manual rows, "
-          "the task's `berth-<family>` network for berth). When that last endpoint stops, the bridge loses carrier "
-          "and the kernel drops its neighbour entry for the container's address; connections that docker-proxy "
-          "accepts in the first moments after the new container starts then wait for address resolution and a SYN "
-          "retransmission, 1 to 2 s, which is most of these gaps. Another running container on the same network "
-          "keeps the bridge up and removes that wait; start-first never lets the bridge go empty.")
+          "the task's `berth-<family>` network for berth). When that last endpoint stops, the bridge loses carrier; "
+          "connections that docker-proxy accepts in the first moments after the new container starts are then "
+          "answered only 1 to 2 s later, in bursts (by all signs address resolution and a SYN retransmission). Another running container on the same network keeps the bridge "
+          "up and removes that wait; start-first never lets the bridge go empty. The berth row shows that wait "
+          "more than the manual rows do here; why the manual procedure escapes it more often is not explained yet.")
         w("")
         sf = [s for s in swap["scenarios"] if "old_last_ok_to_new_first_ok_ms" in s["median"]]
         w("How the two start-first rows were measured: both publish the container's port 80 on a host port Docker "
