@@ -62,7 +62,10 @@ class AgentE2E : public ::testing::Test {
     shell("docker ps -aq --filter label=e2e.run=" + run_label() + " --filter label=e2e.name=" + name_ +
           " | xargs -r docker rm -f >/dev/null 2>&1");
     shell("docker network rm berth-" + name_ + " >/dev/null 2>&1");
-    shell("docker images -q " + repo_ + " | sort -u | xargs -r docker rmi -f >/dev/null 2>&1");
+    // By reference, never by image id: the tests run in parallel and tag the same test images into
+    // their own repositories, so removing an id would untag another test's image under its feet.
+    shell("docker images --digests --format '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}' " + repo_ +
+          " | tr ' ' '\\n' | grep -v -e ':<none>$' -e '@<none>$' | sort -u | xargs -r docker rmi >/dev/null 2>&1");
     if (!HasFailure()) {
       fs::remove_all(dir_);
     } else {
