@@ -24,7 +24,8 @@ net::awaitable<common::Status> Agent::start_control() {
     }
   });
   notifier_ = std::make_unique<control::Notifier>(executor_, config_.notify);
-  // Every finished swap and every newly available update goes to the configured notification targets.
+  // Finished swaps reach the notification targets through the event stream; check() sends
+  // update_available itself, once per digest.
   subscribe([this](const nlohmann::json& event) { notifier_->notify(event); });
   co_return common::Status{};
 }

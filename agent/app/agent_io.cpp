@@ -4,6 +4,7 @@
 #include "app/systemd.hpp"
 #include "common/build_info.hpp"
 #include "config/service_policy.hpp"
+#include "control/time_text.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -40,15 +41,8 @@ std::int64_t now_ms() {
 }
 
 std::string rfc3339(std::int64_t ms) {
-  if (ms <= 0) {
-    return {};
-  }
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return ms <= 0 ? std::string()
+                 : control::rfc3339_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
 Agent::Agent(net::any_io_executor executor, std::string config_path, Desired desired)

@@ -1,6 +1,7 @@
 #include "cli/render.hpp"
 
 #include "cli/exit_codes.hpp"
+#include "control/notify.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -83,11 +84,7 @@ std::string short_digest(std::string_view digest) {
   if (digest.empty() || digest == "-") {
     return "-";
   }
-  const auto colon = digest.find(':');
-  if (colon == std::string_view::npos) {
-    return std::string(digest.substr(0, 12));
-  }
-  return std::string(digest.substr(0, colon + 1)) + std::string(digest.substr(colon + 1, 12));
+  return control::short_digest(digest);
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {

@@ -27,8 +27,6 @@ constexpr std::array<RouteSpec, 12> kRoutes{{
     {"GET", {"metrics"}, RouteId::kMetrics},
 }};
 
-constexpr std::size_t kMaxNameBytes = 255;
-
 std::size_t pattern_size(const RouteSpec& spec) {
   std::size_t n = 0;
   while (n < spec.pattern.size() && !spec.pattern[n].empty()) {
@@ -53,8 +51,8 @@ bool matches(const RouteSpec& spec, const std::vector<std::string>& segments) {
 
 }  // namespace
 
-bool is_valid_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameBytes) {
+bool is_valid_name(std::string_view name, std::size_t max_bytes) {
+  if (name.empty() || name.size() > max_bytes) {
     return false;
   }
   for (std::size_t i = 0; i < name.size(); ++i) {

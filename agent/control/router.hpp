@@ -5,6 +5,7 @@
 
 #include "control/api_types.hpp"
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,7 +35,9 @@ Scope required_scope(RouteId route);
 // POST routes: written to the audit log.
 bool is_mutating(RouteId route);
 
-// Service names as Docker accepts them for containers; swap ids use the same alphabet.
-bool is_valid_name(std::string_view name);
+// Service names as Docker accepts them for containers; swap ids and token names use the same
+// alphabet (token names with their own, shorter limit).
+inline constexpr std::size_t kMaxNameBytes = 255;
+bool is_valid_name(std::string_view name, std::size_t max_bytes = kMaxNameBytes);
 
 }  // namespace berth::control

@@ -1,5 +1,7 @@
 #include "control/tokens.hpp"
 
+#include "control/router.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -108,19 +110,7 @@ std::string hash_token(std::string_view token) {
   return to_hex(digest.data(), digest.size());
 }
 
-bool is_valid_token_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxTokenNameBytes) {
-    return false;
-  }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) {
-      return false;
-    }
-  }
-  return true;
-}
+bool is_valid_token_name(std::string_view name) { return is_valid_name(name, kMaxTokenNameBytes); }
 
 common::Result<std::vector<TokenRecord>> parse_tokens(std::string_view json_text) {
   if (json_text.find_first_not_of(" \t\r\n") == std::string_view::npos) {

@@ -305,11 +305,7 @@ Result<BearerToken> RegistrySession::token_answer(RegistryState& st, const http:
   }
   if (resp.status != 200) {
     Error e = registry_error(resp.status, resp.body, what);
-    std::optional<Clock::duration> wait;
-    if (auto after = parse_retry_after(resp.header("Retry-After"), std::chrono::system_clock::now())) {
-      wait = *after;
-    }
-    note_failure(st, e, wait);
+    note_failure(st, e, parse_retry_after(resp.header("Retry-After"), std::chrono::system_clock::now()));
     return e.context("registry " + st.registry);
   }
   auto token = parse_token_response(resp.body);

@@ -97,15 +97,17 @@ Result<std::shared_ptr<ssl::context>> tls_context(const RegistryClientSettings& 
   return ctx;
 }
 
-}  // namespace
-
-std::string Origin::authority() const {
-  const std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  const bool default_port = (tls && port == 443) || (!tls && port == 80);
-  return default_port ? h : h + ":" + std::to_string(port);
+// The origin as an HTTP endpoint without a TLS context: enough to spell it.
+http::Endpoint endpoint_of(const Origin& origin) {
+  return origin.tls ? http::Endpoint::tls_to(origin.host, origin.port, nullptr)
+                    : http::Endpoint::tcp(origin.host, origin.port);
 }
 
-std::string Origin::key() const { return (tls ? "https://" : "http://") + authority(); }
+}  // namespace
+
+std::string Origin::authority() const { return endpoint_of(*this).authority(); }
+
+std::string Origin::key() const { return endpoint_of(*this).describe(); }
 
 Result<std::pair<std::string, std::optional<std::uint16_t>>> split_authority(std::string_view authority) {
   std::string_view host = authority;
@@ -302,12 +304,8 @@ std::optional<Error> RegistrySession::judge_status(RegistryState& st, const http
     st.rate_limit = budget;
   }
   if (resp.status == 429) {
-    std::optional<Clock::duration> wait;
-    if (auto after = parse_retry_after(resp.header("Retry-After"), std::chrono::system_clock::now())) {
-      wait = *after;
-    }
     Error error = registry_error(resp.status, resp.body, what);
-    note_failure(st, error, wait);
+    note_failure(st, error, parse_retry_after(resp.header("Retry-After"), std::chrono::system_clock::now()));
     return error;
   }
   if (resp.status >= 500) {

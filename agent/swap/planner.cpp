@@ -74,6 +74,9 @@ std::string describe_world(const SwapRecord& r, const Observation& w) {
          next_name(r.service) + "=" + describe(w.at_next);
 }
 
+// Docker would start it again after a daemon restart.
+bool may_restart(const ContainerView& c) { return !c.restart_policy.empty() && c.restart_policy != "no"; }
+
 class Planner {
  public:
   Planner(const SwapRecord& r, const Observation& w) : r_(r), w_(w) {}
@@ -103,7 +106,7 @@ class Planner {
     if (w_.at_name->running) {
       return act(Action::kStopOld, w_.at_name);
     }
-    if (w_.at_name->restart_policy != "no" && !w_.at_name->restart_policy.empty()) {
+    if (may_restart(*w_.at_name)) {
       return act(Action::kNeutraliseOld, w_.at_name);
     }
     if (is_other(w_.at_prev)) {
@@ -190,7 +193,7 @@ class Planner {
       if (r_.interrupted && !r_.new_failed) {
         return act(Action::kRemoveNew, fresh);  // nothing to inspect: berth stopped, not the new version
       }
-      if (fresh->restart_policy != "no" && !fresh->restart_policy.empty()) {
+      if (may_restart(*fresh)) {
         return act(Action::kNeutraliseNew, fresh);
       }
       if (w_.at_failed && w_.at_failed->id != fresh->id) {
@@ -203,7 +206,7 @@ class Planner {
       if (w_.at_failed->running) {
         return act(Action::kStopNew, w_.at_failed);
       }
-      if (w_.at_failed->restart_policy != "no" && !w_.at_failed->restart_policy.empty()) {
+      if (may_restart(*w_.at_failed)) {
         return act(Action::kNeutraliseNew, w_.at_failed);
       }
     }
