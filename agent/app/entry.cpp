@@ -38,7 +38,8 @@ int run_main(int argc, char** argv) {
   }
   const std::string_view command = argv[1];
   if (command == "version" || command == "--version") {
-    std::printf("berth %s\n", common::kVersion);
+    std::printf("berth %s (commit %s, linux/%s, %s)\n", common::kVersion, common::kCommit, common::kArchitecture,
+                common::kBuildType);
     return cli::kExitOk;
   }
   if (command == "help" || command == "--help" || command == "-h") {
