@@ -2,6 +2,7 @@
 #include "app/agent.hpp"
 
 #include "app/systemd.hpp"
+#include "common/text.hpp"
 #include "health/probe.hpp"
 #include "swap/recreate.hpp"
 
@@ -191,7 +192,7 @@ void Agent::record_swap_end(Service& s, const swap::SwapRecord& r) {
     default: s.state = s.container_id.empty() ? "missing" : "running"; break;
   }
   if (!r.reason.empty() && r.outcome != swap::Outcome::kSwapped) {
-    s.error = r.reason.substr(0, 500);
+    s.error = std::string(common::cut_text(r.reason, 500));
   }
   if (r.ended_ms > 0 && r.started_ms > 0) {
     swap_durations_ms_.push_back(r.ended_ms - r.started_ms);

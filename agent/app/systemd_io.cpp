@@ -1,5 +1,7 @@
 #include "app/systemd.hpp"
 
+#include "common/text.hpp"
+
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -36,7 +38,7 @@ int syslog_priority(spdlog::level::level_enum level) {
 class JournalSink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    const std::string text(msg.payload.data(), msg.payload.size());
+    const std::string text = common::printable_text(std::string_view(msg.payload.data(), msg.payload.size()));
     sd_journal_send("MESSAGE=%s", text.c_str(), "PRIORITY=%d", syslog_priority(msg.level), "SYSLOG_IDENTIFIER=berth",
                     nullptr);
   }
@@ -75,18 +77,19 @@ void log_service(int level, std::string_view service, std::string_view swap_id, 
   if (!spdlog::default_logger()->should_log(lvl)) {
     return;
   }
+  const std::string shown = common::printable_text(message);
   if (journal_active()) {
     const std::string svc(service);
     const std::string swap(swap_id);
-    const std::string text = svc + ": " + message;
+    const std::string text = svc + ": " + shown;
     sd_journal_send("MESSAGE=%s", text.c_str(), "PRIORITY=%d", syslog_priority(lvl), "SYSLOG_IDENTIFIER=berth",
                     "BERTH_SERVICE=%s", svc.c_str(), "BERTH_SWAP_ID=%s", swap.c_str(), nullptr);
     return;
   }
   if (swap_id.empty()) {
-    spdlog::log(lvl, "{}: {}", service, message);
+    spdlog::log(lvl, "{}: {}", service, shown);
   } else {
-    spdlog::log(lvl, "{} [swap {}]: {}", service, swap_id, message);
+    spdlog::log(lvl, "{} [swap {}]: {}", service, swap_id, shown);
   }
 }
 

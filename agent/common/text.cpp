@@ -122,4 +122,95 @@ int hex_digit(char c) {
   return -1;
 }
 
+namespace {
+
+unsigned byte_at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
+
+// The length of the well-formed UTF-8 sequence that starts `s` (Unicode table 3-7), or 0 with `bad` set
+// to the length of its ill-formed start (at least 1 byte), which U+FFFD replaces as one.
+std::size_t sequence_length(std::string_view s, std::size_t& bad) {
+  const unsigned lead = byte_at(s, 0);
+  if (lead < 0x80) {
+    return 1;
+  }
+  std::size_t need = 0;
+  unsigned low = 0x80;
+  unsigned high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    need = 1;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    need = 2;
+    low = lead == 0xE0 ? 0xA0 : low;    // overlong
+    high = lead == 0xED ? 0x9F : high;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    need = 3;
+    low = lead == 0xF0 ? 0x90 : low;    // overlong
+    high = lead == 0xF4 ? 0x8F : high;  // past U+10FFFF
+  } else {
+    bad = 1;
+    return 0;
+  }
+  std::size_t i = 1;
+  for (; i <= need && i < s.size(); ++i) {
+    const unsigned b = byte_at(s, i);
+    if (b < (i == 1 ? low : 0x80) || b > (i == 1 ? high : 0xBF)) {
+      break;
+    }
+  }
+  if (i == need + 1) {
+    return i;
+  }
+  bad = i;
+  return 0;
+}
+
+}  // namespace
+
+std::string printable_text(std::string_view bytes, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(bytes.size(), max_bytes));
+  const auto add = [&](std::string_view piece) {
+    if (out.size() + piece.size() > max_bytes) {
+      return false;
+    }
+    out.append(piece);
+    return true;
+  };
+  const auto escape = [](std::string_view prefix, unsigned value) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    return std::string(prefix) + kHex[(value >> 4) & 0xF] + kHex[value & 0xF];
+  };
+  while (!bytes.empty()) {
+    std::size_t bad = 0;
+    const std::size_t n = sequence_length(bytes, bad);
+    const unsigned lead = byte_at(bytes, 0);
+    bool fits = true;
+    if (n == 0) {
+      fits = add("\xEF\xBF\xBD");
+    } else if ((n == 1 && lead < 0x20 && lead != '\n' && lead != '\t') || lead == 0x7F) {
+      fits = add(escape("\\x", lead));
+    } else if (n == 2 && lead == 0xC2 && byte_at(bytes, 1) < 0xA0) {  // C1 controls, U+0080 to U+009F
+      fits = add(escape("\\u00", byte_at(bytes, 1)));
+    } else {
+      fits = add(bytes.substr(0, n));
+    }
+    if (!fits) {
+      break;
+    }
+    bytes.remove_prefix(n == 0 ? bad : n);
+  }
+  return out;
+}
+
+std::string_view cut_text(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) {
+    return text;
+  }
+  std::size_t n = max_bytes;
+  while (n > 0 && (byte_at(text, n) & 0xC0) == 0x80) {
+    --n;
+  }
+  return text.substr(0, n);
+}
+
 }  // namespace berth::common

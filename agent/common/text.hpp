@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,5 +27,15 @@ std::string base64url_encode(std::string_view data);
 // Decodes standard base64 (RFC 4648 section 4). Padding is optional, but when present it must be complete.
 // nullopt for any other character (white space included) or an impossible length.
 std::optional<std::string> base64_decode(std::string_view text);
+
+// Text fit for a file, the API, the journal or a terminal, made from bytes of any origin (a container's
+// output or logs, a peer's answer): valid UTF-8, each ill-formed sequence (a stray byte, a cut character,
+// an overlong form, a surrogate) replaced by U+FFFD, and control characters other than newline and tab
+// written as escapes ("\x1b", "\u009b"), so that nothing can rewrite a terminal. At most `max_bytes`
+// long, cut between characters. Applying it again changes nothing.
+std::string printable_text(std::string_view bytes, std::size_t max_bytes = std::string_view::npos);
+
+// Valid UTF-8 `text` cut to at most `max_bytes`, between characters.
+std::string_view cut_text(std::string_view text, std::size_t max_bytes);
 
 }  // namespace berth::common

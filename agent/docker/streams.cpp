@@ -1,5 +1,7 @@
 #include "docker/streams.hpp"
 
+#include "common/text.hpp"
+
 #include <cstdio>
 
 namespace berth::docker {
@@ -156,14 +158,13 @@ std::string error_message(std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_discarded() && j.is_object()) {
     if (auto it = j.find("message"); it != j.end() && it->is_string()) {
-      return it->get<std::string>();
+      return common::printable_text(it->get<std::string>());
     }
   }
-  std::string text(body.substr(0, 500));
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-    text.pop_back();
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) {
+    body.remove_suffix(1);
   }
-  return text;
+  return common::printable_text(body, 500);
 }
 
 common::Error docker_error(int status, std::string_view body, std::string_view doing) {

@@ -1,5 +1,7 @@
 #include "health/gate.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 
 namespace berth::health {
@@ -27,7 +29,7 @@ std::string output_excerpt(const std::string& output) {
     line.pop_back();
   }
   if (line.size() > kMax) {
-    line = line.substr(0, kMax) + "...";
+    line = std::string(common::cut_text(line, kMax)) + "...";
   }
   return line;
 }
@@ -95,7 +97,7 @@ common::Result<ContainerObservation> observation_from_inspect(const json& inspec
     c.exit_code = ec->get<int>();
   }
   c.started_at = string_at(*st, "StartedAt");
-  c.error = string_at(*st, "Error");
+  c.error = common::printable_text(string_at(*st, "Error"));
   return c;
 }
 

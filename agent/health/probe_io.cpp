@@ -1,5 +1,6 @@
 #include "health/runner.hpp"
 
+#include "common/text.hpp"
 #include "http/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -26,8 +27,19 @@ namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 
-ProbeResult result(ProbeStatus status, std::string detail, std::string_view output = {}) {
-  return ProbeResult{status, std::move(detail), std::string(output.substr(0, kProbeOutputLimit))};
+// The output is whatever the container or the service wrote: any bytes, kept as printable text.
+ProbeResult result(ProbeStatus status, const std::string& detail, std::string_view output = {}) {
+  return ProbeResult{status, common::printable_text(detail), common::printable_text(output, kProbeOutputLimit)};
+}
+
+// The last whole lines of a container's logs within kFailureLogBytes, as printable text.
+std::string log_tail(std::string_view logs) {
+  if (logs.size() > kFailureLogBytes) {
+    logs.remove_prefix(logs.size() - kFailureLogBytes);
+    const auto newline = logs.find('\n');
+    logs.remove_prefix(newline == std::string_view::npos ? 0 : newline + 1);
+  }
+  return common::printable_text(logs);
 }
 
 // A health probe of the service's own endpoint from the same host, like a load balancer's health check:
@@ -192,7 +204,7 @@ net::awaitable<GateOutcome> outcome_of(docker::DockerClient& docker, const GateT
   if (!last || last->exists) {
     auto logs = co_await docker.logs(id, kFailureLogLines);
     if (logs) {
-      out.last_logs = std::move(*logs);
+      out.last_logs = log_tail(*logs);
     }
   }
   co_return out;

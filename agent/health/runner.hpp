@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,8 @@ namespace berth::health {
 
 // Log lines of a failed container kept in a GateOutcome.
 inline constexpr int kFailureLogLines = 20;
+// At most this many bytes of them (a line may be long).
+inline constexpr std::size_t kFailureLogBytes = 4096;
 
 struct GateOutcome {
   bool passed = false;

@@ -1,5 +1,7 @@
 #include "registry/registry_error.hpp"
 
+#include "common/text.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace berth::registry {
@@ -24,17 +26,15 @@ ErrorKind kind_for_status(int status) {
   }
 }
 
-// Printable text only, cut to a readable length.
+// One line of printable text, cut to a readable length.
 std::string printable(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxQuoted)) {
+  std::string line(text);
+  for (char& c : line) {
     const auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+    c = (u < 0x20 || u == 0x7f) ? ' ' : c;
   }
-  if (text.size() > kMaxQuoted) {
-    out += "...";
-  }
-  return out;
+  const std::string out = common::printable_text(line);
+  return out.size() > kMaxQuoted ? std::string(common::cut_text(out, kMaxQuoted)) + "..." : out;
 }
 
 std::string_view first_line(std::string_view text) {

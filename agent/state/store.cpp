@@ -40,6 +40,10 @@ void set_aside(const std::string& path, const std::string& why) {
   spdlog::error("state file {} is unreadable ({}); kept as {}", path, why, aside);
 }
 
+// Text fields reach the state files already printable (common::printable_text where outside bytes
+// enter); should one slip through, it is written with U+FFFD rather than stopping the daemon.
+std::string to_text(const json& j, int indent) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace
 
 json to_json(const HistoryEntry& e) {
@@ -110,7 +114,7 @@ void StateStore::load() {
 std::string StateStore::swap_path(const std::string& service) const { return dir_ + "/swaps/" + service + ".json"; }
 
 common::Status StateStore::save_swap(const swap::SwapRecord& r) {
-  return write_file_atomically(swap_path(r.service), swap::to_json(r).dump(2) + "\n");
+  return write_file_atomically(swap_path(r.service), to_text(swap::to_json(r), 2) + "\n");
 }
 
 common::Status StateStore::remove_swap(const std::string& service) {
@@ -164,7 +168,7 @@ common::Status StateStore::append_history(const HistoryEntry& e) {
   for (const auto& h : history_) {
     arr.push_back(to_json(h));
   }
-  return write_file_atomically(dir_ + "/history.json", arr.dump() + "\n");
+  return write_file_atomically(dir_ + "/history.json", to_text(arr, -1) + "\n");
 }
 
 std::vector<HistoryEntry> StateStore::history(const std::string& service, std::size_t limit) const {
@@ -182,7 +186,7 @@ common::Status StateStore::save_quarantine() const {
   for (const auto& q : quarantine_) {
     arr.push_back(json{{"service", q.service}, {"digest", q.digest}, {"reason", q.reason}, {"at_ms", q.at_ms}});
   }
-  return write_file_atomically(dir_ + "/quarantine.json", arr.dump(2) + "\n");
+  return write_file_atomically(dir_ + "/quarantine.json", to_text(arr, 2) + "\n");
 }
 
 common::Status StateStore::quarantine(const QuarantinedDigest& q) {

@@ -1,5 +1,6 @@
 #include "swap/engine.hpp"
 
+#include "common/text.hpp"
 #include "health/runner.hpp"
 
 #include <spdlog/spdlog.h>
@@ -30,12 +31,18 @@ std::int64_t now_ms() {
 }
 
 // Test builds only: BERTH_FAULT_AFTER=<action> kills the process (as kill -9 would) right after that
-// step was carried out and journalled, so recovery can be tested at every step.
-void fault_point([[maybe_unused]] Action done) {
+// step was carried out and journalled, so recovery can be tested at every step; BERTH_FAULT_BEFORE=<action>
+// kills it once the step's intent is journalled, before it is carried out (as a crash inside the step).
+enum class FaultWhen { kBefore, kAfter };
+
+void fault_point([[maybe_unused]] Action action, [[maybe_unused]] FaultWhen when) {
 #ifdef BERTH_FAULT_POINTS
-  static const char* target = std::getenv("BERTH_FAULT_AFTER");
-  if (target != nullptr && to_string(done) == target) {
-    spdlog::warn("fault point after {}: killing the process", to_string(done));
+  static const char* before = std::getenv("BERTH_FAULT_BEFORE");
+  static const char* after = std::getenv("BERTH_FAULT_AFTER");
+  const char* target = when == FaultWhen::kBefore ? before : after;
+  if (target != nullptr && to_string(action) == target) {
+    spdlog::warn("fault point {} {}: killing the process", when == FaultWhen::kBefore ? "before" : "after",
+                 to_string(action));
     std::raise(SIGKILL);
   }
 #endif
@@ -187,6 +194,10 @@ net::awaitable<std::vector<SwapRecord>> SwapEngine::recover(ProgressFn progress)
   for (auto& r : swaps) {
     spdlog::warn("recovering the swap {} of {} (last step: {})", r.id, r.service, r.intent.empty() ? "none" : r.intent);
     mark_interrupted(r);
+    // Counted before anything else runs: a swap that stops berth again and again is given up.
+    if (auto st = store_.save_swap(r); !st) {
+      spdlog::error("swap {} of {}: journal write failed: {}", r.id, r.service, st.error().message);
+    }
     running_.insert(r.service);
     out.push_back(co_await drive(std::move(r), {}, progress));
     running_.erase(out.back().service);
@@ -247,6 +258,7 @@ net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, std::string registry_
       spdlog::error("swap {} of {}: journal write failed: {}", r.id, r.service, st.error().message);
     }
     emit(r.intent, step.container.empty() ? std::string() : step.container.substr(0, 12));
+    fault_point(step.action, FaultWhen::kBefore);
     auto done = co_await perform(r, step, registry_auth, progress);
     if (!done) {
       const std::string why = std::string(to_string(step.action)) + ": " + done.error().message;
@@ -274,7 +286,7 @@ net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, std::string registry_
     if (auto st = store_.save_swap(r); !st) {
       spdlog::error("swap {} of {}: journal write failed: {}", r.id, r.service, st.error().message);
     }
-    fault_point(step.action);
+    fault_point(step.action, FaultWhen::kAfter);
   }
 }
 
@@ -312,7 +324,7 @@ net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, cons
       if (!outcome.last_logs.empty()) {
         reason += "; last log lines:\n" + outcome.last_logs;
       }
-      turn_back(r, std::move(reason), true);
+      turn_back(r, reason, true);
       co_return Status{};
     }
     case Action::kRenameNextToName: co_return co_await docker_.rename_container(step.container, r.service);
@@ -431,8 +443,9 @@ void SwapEngine::finish(SwapRecord& r, Outcome outcome, const std::string& note)
   } else if (!note.empty() && note != r.reason && outcome == Outcome::kFailed) {
     r.reason = note;
   }
+  r.reason = common::printable_text(r.reason);
   if (outcome == Outcome::kRolledBack && r.new_failed && !r.to_digest.empty()) {
-    auto q = store_.quarantine({r.service, r.to_digest, r.reason.substr(0, 500), r.ended_ms});
+    auto q = store_.quarantine({r.service, r.to_digest, std::string(common::cut_text(r.reason, 500)), r.ended_ms});
     if (!q) {
       spdlog::error("cannot quarantine {} of {}: {}", r.to_digest, r.service, q.error().message);
     }
@@ -444,7 +457,7 @@ void SwapEngine::finish(SwapRecord& r, Outcome outcome, const std::string& note)
     spdlog::error("cannot clear the journal of {}: {}", r.service, rm.error().message);
   }
   spdlog::info("swap {} of {} ended: {}{}", r.id, r.service, to_string(outcome),
-               r.reason.empty() ? "" : " (" + r.reason.substr(0, 200) + ")");
+               r.reason.empty() ? "" : " (" + std::string(common::cut_text(r.reason, 200)) + ")");
 }
 
 }  // namespace berth::swap

@@ -1,5 +1,7 @@
 #include "swap/planner.hpp"
 
+#include "common/text.hpp"
+
 #include <array>
 #include <utility>
 
@@ -225,6 +227,9 @@ class Planner {
       if (!old.running) {
         return act(Action::kStartOld, w_.at_name);
       }
+      if (r_.gave_up) {
+        return finish(Outcome::kRolledBack, r_.reason);
+      }
       if (!r_.old_gate_done) {
         return act(Action::kGateOld, w_.at_name);
       }
@@ -300,6 +305,18 @@ std::string failed_name(std::string_view service) { return std::string(service) 
 Step next_step(const SwapRecord& record, const Observation& world) { return Planner(record, world).next(); }
 
 void mark_interrupted(SwapRecord& record) {
+  ++record.restarts;
+  if (record.outcome == Outcome::kPending && record.restarts >= kRestartsBeforeGivingUp && !record.gave_up) {
+    record.gave_up = true;
+    record.new_failed = true;
+    record.interrupted = true;
+    record.direction = Direction::kBackward;
+    record.reason = "berth stopped " + std::to_string(record.restarts) + " times during this swap (last at step " +
+                    (record.intent.empty() ? "start" : record.intent) +
+                    "); gave up on it and rolled back without another health gate" +
+                    (record.reason.empty() ? "" : " (earlier: " + record.reason + ")");
+    return;
+  }
   if (record.outcome != Outcome::kPending || record.direction == Direction::kBackward) {
     return;  // a rollback in progress simply continues
   }
@@ -312,9 +329,9 @@ void mark_interrupted(SwapRecord& record) {
                   ") before the new version was proven";
 }
 
-void turn_back(SwapRecord& record, std::string reason, bool new_version_failed) {
+void turn_back(SwapRecord& record, const std::string& reason, bool new_version_failed) {
   record.direction = Direction::kBackward;
-  record.reason = std::move(reason);
+  record.reason = common::printable_text(reason);
   record.new_failed = record.new_failed || new_version_failed;
 }
 
@@ -340,6 +357,8 @@ json to_json(const SwapRecord& r) {
               {"old_gate_passed", r.old_gate_passed},
               {"new_failed", r.new_failed},
               {"interrupted", r.interrupted},
+              {"restarts", r.restarts},
+              {"gave_up", r.gave_up},
               {"new_id", r.new_id},
               {"reason", r.reason},
               {"intent", r.intent},
@@ -390,6 +409,8 @@ std::optional<SwapRecord> swap_record_from_json(const json& j, std::string* prob
     r.old_gate_passed = j.value("old_gate_passed", false);
     r.new_failed = j.value("new_failed", false);
     r.interrupted = j.value("interrupted", false);
+    r.restarts = j.value("restarts", 0);
+    r.gave_up = j.value("gave_up", false);
     r.new_id = j.value("new_id", std::string());
     r.reason = j.value("reason", std::string());
     r.intent = j.value("intent", std::string());

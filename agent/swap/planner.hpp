@@ -94,6 +94,8 @@ struct SwapRecord {
   bool old_gate_passed = false;
   bool new_failed = false;   // the new version itself failed (quarantine its digest)
   bool interrupted = false;  // berth restarted before the new version was proven
+  int restarts = 0;          // starts of berth that found this swap in flight
+  bool gave_up = false;      // too many restarts: roll back without running any more health gates
   std::string new_id;        // once created, for the record
   std::string reason;        // why the swap went backward, or why it failed
   std::string intent;        // the step being carried out (the journal's write-ahead entry)
@@ -131,10 +133,16 @@ struct Step {
 
 Step next_step(const SwapRecord& record, const Observation& world);
 
-// After a restart: a swap whose new container was not yet proven turns back; the reason says so.
+// A swap that was in flight at this many starts of berth is given up: whatever stops berth during it
+// (a bug on some input) would otherwise stop it again at every start.
+inline constexpr int kRestartsBeforeGivingUp = 3;
+
+// After a restart: counts it; a swap whose new container was not yet proven turns back, and the reason
+// says so. At kRestartsBeforeGivingUp the swap is given up: it rolls back without gating either version
+// again, and its digest counts as failed (quarantined).
 void mark_interrupted(SwapRecord& record);
 
 // Turns the swap back after a failed step or gate.
-void turn_back(SwapRecord& record, std::string reason, bool new_version_failed);
+void turn_back(SwapRecord& record, const std::string& reason, bool new_version_failed);
 
 }  // namespace berth::swap

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace berth::test {
 namespace {
@@ -121,6 +122,29 @@ class AgentE2E : public ::testing::Test {
 
   std::string agent_log() const { return read_text(dir_ / "agent.log"); }
 
+  // Deploys v1 and stops the agent once it serves: the next start finds a service to swap.
+  void deploy_v1_then_stop() {
+    push("v1");
+    write_service(web_task());
+    start_agent();
+    ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+    agent_->signal(SIGTERM);
+    ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
+  }
+
+  // `berth history --json` of the service once it lists a rolled back swap; empty when none came in time.
+  std::string history_with_rollback(std::chrono::milliseconds bound) {
+    std::string found;
+    eventually(
+        [&] {
+          auto h = berth({"history", name_, "--json"});
+          found = h.exit_code == 0 && h.output.find("rolled_back") != std::string::npos ? h.output : "";
+          return !found.empty();
+        },
+        bound);
+    return found;
+  }
+
   std::string registry_;
   std::string source_repo_;
   std::string repo_;
@@ -138,13 +162,7 @@ TEST_F(AgentE2E, DeploysThenSwapsOnPushAndRollsBackABrokenImage) {
   push("v2");
   ASSERT_TRUE(serves("v2", 60s)) << "a push is picked up by polling\n" << agent_log();
   push("broken");
-  ASSERT_TRUE(eventually(
-      [&] {
-        auto h = berth({"history", name_, "--json"});
-        return h.exit_code == 0 && h.output.find("rolled_back") != std::string::npos;
-      },
-      90s))
-      << agent_log();
+  ASSERT_FALSE(history_with_rollback(90s).empty()) << agent_log();
   EXPECT_EQ(http_get(port_), "v2") << "the old version serves again";
   auto status = berth({"status", name_, "--json"});
   EXPECT_EQ(status.exit_code, 0) << status.output;
@@ -157,6 +175,28 @@ TEST_F(AgentE2E, DeploysThenSwapsOnPushAndRollsBackABrokenImage) {
   EXPECT_EQ(http_get(port_), "v2");
   auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}' | sort");
   EXPECT_EQ(names.output, name_ + "\n" + name_ + ".berth-failed\n");
+}
+
+TEST_F(AgentE2E, AProbePrintingBytesThatAreNotTextFailsTheSwapNotTheAgent) {
+  // The ECS health check passes for v1 only; for v2 it prints a Latin-1 byte and a cut UTF-8 sequence.
+  push("v1");
+  json task = web_task();
+  auto& c = task["containerDefinitions"][0];
+  c["dockerLabels"].erase("berth.probe");
+  c["healthCheck"]["command"] = {
+      "CMD-SHELL", "wget -q -O- http://localhost/ | grep -q v1 || { printf 'caf\\351 \\342\\202'; exit 1; }"};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  push("v2");
+  const std::string history = history_with_rollback(90s);
+  ASSERT_FALSE(history.empty()) << agent_log();
+  EXPECT_NE(history.find("caf\xEF\xBF\xBD \xEF\xBF\xBD"), std::string::npos) << history;
+  EXPECT_TRUE(agent_->running()) << agent_log();
+  EXPECT_EQ(http_get(port_), "v1");
+  auto status = berth({"status", name_, "--json"});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_FALSE(json::parse(read_text(dir_ / "state" / "history.json"), nullptr, false).is_discarded());
 }
 
 TEST_F(AgentE2E, ValidateNamesEveryBadField) {
@@ -214,12 +254,7 @@ TEST_F(AgentE2E, AMultiContainerTaskSharesANetworkAndSwapsOneContainer) {
 class CrashRecovery : public AgentE2E, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(CrashRecovery, RestartAfterKillNineEndsHealthy) {
-  push("v1");
-  write_service(web_task());
-  start_agent();
-  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
-  agent_->signal(SIGTERM);
-  ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
+  ASSERT_NO_FATAL_FAILURE(deploy_v1_then_stop());
   push("v2");
   start_agent({{"BERTH_FAULT_AFTER", GetParam()}});
   ASSERT_EQ(agent_->wait(90s), 128 + SIGKILL) << "the fault point fires\n" << agent_log();
@@ -234,6 +269,30 @@ TEST_P(CrashRecovery, RestartAfterKillNineEndsHealthy) {
       << agent_log();
   // Afterwards the service converges on the pushed version by itself.
   EXPECT_TRUE(serves("v2", 60s)) << agent_log();
+}
+
+// A swap during which berth dies at every start (as a bug on some input would make it) is given up after
+// a few starts: rolled back without another health gate, its digest quarantined, berth running.
+TEST_F(AgentE2E, ASwapThatStopsBerthAtEveryStartIsGivenUp) {
+  ASSERT_NO_FATAL_FAILURE(deploy_v1_then_stop());
+  push("broken");
+  const std::map<std::string, std::string> dies_in_the_gate{{"BERTH_FAULT_BEFORE", "gate_old"}};
+  for (int start = 1; start <= 3; ++start) {
+    start_agent(dies_in_the_gate);
+    ASSERT_EQ(agent_->wait(90s), 128 + SIGKILL) << "start " << start << "\n" << agent_log();
+  }
+  start_agent(dies_in_the_gate);
+  const std::string history = history_with_rollback(60s);
+  ASSERT_FALSE(history.empty()) << agent_log();
+  EXPECT_NE(history.find("gave up on it"), std::string::npos) << history;
+  EXPECT_TRUE(serves("v1", 10s));
+  EXPECT_TRUE(fs::is_empty(dir_ / "state" / "swaps")) << "no swap left in the journal";
+  // The digest is quarantined: polling does not start the same swap again.
+  std::this_thread::sleep_for(3s);
+  EXPECT_TRUE(agent_->running()) << agent_log();
+  EXPECT_EQ(http_get(port_), "v1");
+  auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}' | sort");
+  EXPECT_EQ(names.output, name_ + "\n" + name_ + ".berth-failed\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashRecovery,

@@ -212,6 +212,31 @@ TEST_F(ProbeGateTest, ExecProbeRunsTheEcsCommandInTheContainer) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);
 }
 
+TEST_F(ProbeGateTest, BytesThatAreNotTextBecomePrintableText) {
+  // A Latin-1 byte, a cut UTF-8 sequence and a terminal escape, in the probe's output and in the logs;
+  // the "local" log driver keeps log lines as raw bytes (json-file would have replaced them).
+  json b = body(v1_, {"sh", "-c", "printf 'caf\\351 \\342\\202 \\033[2J\\n'; exec sleep 600"});
+  b["HostConfig"]["LogConfig"] = {{"Type", "local"}};
+  const std::string id = start("bytes", b);
+  ASSERT_FALSE(id.empty());
+  auto spec = probe_from_ecs_healthcheck(json{{"command", {"CMD-SHELL", "printf 'caf\\351 \\342\\202'; exit 1"}},
+                                              {"interval", 5},
+                                              {"timeout", 2},
+                                              {"retries", 1}});
+  ASSERT_TRUE(spec) << spec.error().message;
+  spec->timing = ProbeTiming{1s, 2s, 1, 0s};
+  const std::string replaced = "caf\xEF\xBF\xBD \xEF\xBF\xBD";
+  const auto r = probe(*spec, id);
+  EXPECT_EQ(r.detail, "exited with code 1");
+  EXPECT_EQ(r.output, replaced);
+  const auto outcome = gate(*spec, id, 0s);
+  EXPECT_FALSE(outcome.passed);
+  EXPECT_THAT(outcome.reason, HasSubstr("(output: \"" + replaced + "\")"));
+  EXPECT_EQ(outcome.last_logs, replaced + " \\x1b[2J\n");
+  // What the swap journal and the API do with them: a strict dump, which throws on invalid UTF-8.
+  EXPECT_NO_THROW((void)json({{"reason", outcome.reason}, {"logs", outcome.last_logs}}).dump());
+}
+
 TEST_F(ProbeGateTest, TheBrokenImageFailsTheGateAtTheDeadline) {
   const std::string id = start("broken", body(broken_));
   ASSERT_FALSE(id.empty());

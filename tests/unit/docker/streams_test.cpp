@@ -131,6 +131,9 @@ TEST(DockerError, MapsStatusAndKeepsDockersMessage) {
   EXPECT_EQ(docker_error(404, R"({"message":"No such image: x:y"})", "inspect").kind, common::ErrorKind::kNotFound);
   EXPECT_EQ(docker_error(500, "plain text\n", "x").message, "x: plain text");
   EXPECT_EQ(docker_error(503, "", "x").message, "x: HTTP 503");
+  // A plain-text answer is quoted as printable text, cut between characters.
+  EXPECT_EQ(docker_error(500, "caf\351 \x1b[2J\r\n", "x").message, "x: caf\xEF\xBF\xBD \\x1b[2J");
+  EXPECT_EQ(docker_error(500, std::string(499, 'a') + "\xC3\xA9", "x").message, "x: " + std::string(499, 'a'));
 }
 
 TEST(ContainerList, ParsesNamesLabelsAndRejectsGarbage) {

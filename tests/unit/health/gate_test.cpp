@@ -143,6 +143,19 @@ TEST(GateTracker, ExecFailureReasonCarriesTheOutput) {
             "with code 1 (output: \"wget: server returned error\")");
 }
 
+TEST(GateTracker, ALongOutputIsCutBetweenCharacters) {
+  ProbeSpec spec = of_kind(ProbeKind::kExec);
+  spec.timing = ProbeTiming{1s, 1s, 1, 0s};
+  GateTracker g(spec, 0s, kT0);
+  // 199 bytes, then a two-byte character across the 200-byte limit of the excerpt.
+  const std::string output = std::string(199, 'a') + "\xC3\xA9" + std::string(50, 'b');
+  EXPECT_TRUE(g.tick(at(0ms), running(), failure("exited with code 1", output)).pending());
+  const auto v = g.tick(at(1s), running(), std::nullopt);
+  ASSERT_TRUE(v.failed());
+  EXPECT_THAT(v.reason, HasSubstr("(output: \"" + std::string(199, 'a') + "...\")"));
+  EXPECT_NO_THROW((void)json(v.reason).dump());
+}
+
 TEST(GateTracker, MonitorFailsOnRetriesConsecutiveFailuresOnly) {
   GateTracker g(http_probe(10s, 3, 0s), 60s, kT0);
   ASSERT_TRUE(g.tick(at(0ms), running(), pass()).pending());

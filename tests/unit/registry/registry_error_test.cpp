@@ -61,6 +61,10 @@ TEST(RegistryError, MessagesQuoteTheRegistry) {
   EXPECT_EQ(registry_error(500, "", "HEAD r/a:b").message, "HEAD r/a:b: HTTP 500");
   EXPECT_EQ(registry_error(500, "\n  oops\tnow\r\nmore", "x").message, "x: HTTP 500: oops now");
   EXPECT_EQ(registry_error(500, std::string(400, 'z'), "x").message, "x: HTTP 500: " + std::string(300, 'z') + "...");
+  // Bytes that are not UTF-8 are replaced; a character across the limit is not cut in half.
+  EXPECT_EQ(registry_error(500, "caf\351", "x").message, "x: HTTP 500: caf\xEF\xBF\xBD");
+  EXPECT_EQ(registry_error(500, std::string(299, 'z') + "\xC3\xA9" + "zz", "x").message,
+            "x: HTTP 500: " + std::string(299, 'z') + "...");
 }
 
 }  // namespace

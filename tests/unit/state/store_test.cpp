@@ -124,6 +124,38 @@ TEST_F(StoreTest, HistoryNewestFirstFilteredAndBounded) {
   EXPECT_EQ(s.history("", 100000).size(), 8u) << "bounded: the oldest entries go";
 }
 
+TEST_F(StoreTest, InvalidUtf8InAReasonIsWrittenNotFatal) {
+  // Should a reason with raw bytes (a probe's output, log lines) reach the store, the write succeeds
+  // and the files stay readable.
+  const std::string reason = "probe exited with code 1 (output: \"caf\351 \342\202\")";
+  {
+    StateStore store(dir_.string());
+    ASSERT_TRUE(store.open());
+    auto r = record("web");
+    r.reason = reason;
+    ASSERT_TRUE(store.save_swap(r));
+    r.outcome = swap::Outcome::kRolledBack;
+    ASSERT_TRUE(store.append_history(history_entry_of(r)));
+    ASSERT_TRUE(store.quarantine({"web", "sha256:bb", reason, 5}));
+  }
+  StateStore again(dir_.string());
+  ASSERT_TRUE(again.open());
+  std::vector<std::string> problems;
+  const auto swaps = again.swaps_in_flight(&problems);
+  EXPECT_TRUE(problems.empty());
+  ASSERT_EQ(swaps.size(), 1u);
+  const auto starts_well = [](const std::string& s) {
+    return s.rfind("probe exited with code 1 (output: \"caf\xEF\xBF\xBD", 0) == 0;
+  };
+  EXPECT_TRUE(starts_well(swaps[0].reason)) << swaps[0].reason;
+  const auto history = again.history("web", 10);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_TRUE(starts_well(history[0].reason)) << history[0].reason;
+  EXPECT_TRUE(again.is_quarantined("web", "sha256:bb"));
+  ASSERT_EQ(again.quarantined().size(), 1u);
+  EXPECT_TRUE(starts_well(again.quarantined()[0].reason));
+}
+
 TEST_F(StoreTest, QuarantinePersistsAndReleases) {
   {
     StateStore s(dir_.string());

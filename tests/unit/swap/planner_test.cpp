@@ -342,11 +342,82 @@ TEST(Planner, InterruptedAfterProofFinishesForward) {
   EXPECT_NE(early.reason.find("stop_old"), std::string::npos);
 }
 
+// Steps the swap until it reaches a health gate (true) or ends (false).
+bool reaches_a_gate(SimHost& h, SwapRecord& r) {
+  for (int guard = 0; guard < 100; ++guard) {
+    const Step s = next_step(r, h.observe(r.service));
+    if (s.action == Action::kGateNew || s.action == Action::kGateOld) {
+      r.intent = std::string(to_string(s.action));
+      return true;
+    }
+    if (!h.apply(r, s)) {
+      return false;
+    }
+  }
+  ADD_FAILURE() << "swap did not end within 100 steps";
+  return false;
+}
+
+TEST(Planner, ASwapThatStopsBerthAtEveryStartIsGivenUp) {
+  // Something in the gates stops berth (as a probe's output with invalid UTF-8 once did): the first run
+  // dies in the new version's gate, and every recovery in the old version's gate.
+  SimHost h = host_with_old();
+  SwapRecord r = make_record(Strategy::kStopFirst, "old");
+  r.to_digest = "sha256:new";
+  ASSERT_TRUE(reaches_a_gate(h, r));
+  for (int start = 1; start < kRestartsBeforeGivingUp; ++start) {
+    SCOPED_TRACE("start " + std::to_string(start));
+    mark_interrupted(r);
+    EXPECT_FALSE(r.gave_up);
+    ASSERT_TRUE(reaches_a_gate(h, r));
+    EXPECT_EQ(r.intent, "gate_old");
+  }
+  mark_interrupted(r);
+  EXPECT_EQ(r.restarts, kRestartsBeforeGivingUp);
+  EXPECT_TRUE(r.gave_up);
+  EXPECT_FALSE(reaches_a_gate(h, r)) << "giving up runs no gate";
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack);
+  EXPECT_TRUE(r.new_failed) << "the digest is quarantined, so it is not tried again by itself";
+  EXPECT_NE(r.reason.find("gave up"), std::string::npos) << r.reason;
+  expect_clean(h, "old", true);
+}
+
+TEST(Planner, GivingUpAfterTheNewVersionWasProvenStillRollsBack) {
+  SimHost h = host_with_old();
+  SwapRecord r = make_record(Strategy::kStopFirst, "old");
+  run(h, r, 8);  // up to and including gate_new: proven
+  ASSERT_TRUE(r.new_proven);
+  r.restarts = kRestartsBeforeGivingUp - 1;
+  mark_interrupted(r);
+  ASSERT_TRUE(r.gave_up);
+  run(h, r);
+  EXPECT_EQ(r.outcome, Outcome::kRolledBack);
+  expect_clean(h, "old", true);
+}
+
+TEST(Planner, ARestartAfterASwapEndedIsNotCounted) {
+  SwapRecord r = make_record(Strategy::kStopFirst, "old");
+  r.outcome = Outcome::kSwapped;
+  r.restarts = kRestartsBeforeGivingUp - 1;
+  mark_interrupted(r);
+  EXPECT_FALSE(r.gave_up);
+  EXPECT_EQ(r.outcome, Outcome::kSwapped);
+}
+
+TEST(Planner, ATurnBackReasonIsPrintableText) {
+  SwapRecord r = make_record(Strategy::kStopFirst, "old");
+  turn_back(r, "probe exited with code 1 (output: \"caf\351 \x1b[2J\")", true);
+  EXPECT_EQ(r.reason, "probe exited with code 1 (output: \"caf\xEF\xBF\xBD \\x1b[2J\")");
+  EXPECT_NO_THROW((void)to_json(r).dump());
+}
+
 TEST(SwapRecord, RoundTripsThroughJson) {
   SwapRecord r = make_record(Strategy::kStartFirst, "old");
   r.create_body = {{"Image", "reg/web:latest"}};
   r.pulled = true;
   r.reason = "x";
+  r.restarts = 2;
+  r.gave_up = true;
   r.outcome = Outcome::kRolledBack;
   std::string problem;
   auto back = swap_record_from_json(to_json(r), &problem);
