@@ -44,8 +44,10 @@ struct Service {
   std::string error;
   std::int64_t last_check_ms = 0;
   std::int64_t last_swap_ms = 0;
+  // The next check; time_point::max() while its labels cannot be used.
   std::chrono::steady_clock::time_point next_check{};
-  int failures = 0;
+  int failures = 0;         // checks failed in a row
+  int update_failures = 0;  // updates that could not begin, in a row
   bool checking = false;
 };
 

@@ -266,10 +266,16 @@ net::awaitable<void> Agent::discover_labelled() {
     if (!policy.ok()) {
       s.state = "error";
       s.error = policy.problems.to_string();
+      s.next_check = Clock::time_point::max();  // never checked under a policy it does not have
       if (is_new) {
         log_service(4, c.name, "", "labels not usable: " + s.error);
       }
       continue;
+    }
+    if (s.next_check == Clock::time_point::max()) {  // a container of that name whose labels can be used
+      s.next_check = {};
+      s.state = "unknown";
+      s.error.clear();
     }
     s.policy = *policy.value;
     if (is_new) {
@@ -321,8 +327,7 @@ net::awaitable<void> Agent::tick() {
     reload();
   }
   for (auto& [name, s] : services_) {
-    if (s.checking || engine_.busy(name) || now < s.next_check || s.state == "error" ||
-        s.policy.policy == config::UpdatePolicy::kManual) {
+    if (s.checking || engine_.busy(name) || now < s.next_check || s.policy.policy == config::UpdatePolicy::kManual) {
       continue;
     }
     s.checking = true;

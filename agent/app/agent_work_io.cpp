@@ -33,6 +33,12 @@ Clock::duration next_wait(std::chrono::milliseconds interval, int jitter_percent
   return std::chrono::milliseconds(std::max<std::int64_t>(1000, interval.count() + dist(rng)));
 }
 
+// After a failed attempt (a check, or an update that could not begin) the next one comes sooner than the
+// next poll, backing off: 30 s, 1 min, 2 min and so on, never later than the poll interval.
+std::chrono::milliseconds retry_after(std::chrono::milliseconds interval, int failures) {
+  return std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(15 << failures));
+}
+
 std::optional<std::string> probe_label_of(const config::ServicePolicy& p) {
   if (p.probe.kind == config::ProbeKind::kAuto) {
     return std::nullopt;
@@ -48,14 +54,16 @@ std::string expect_label_of(const config::ServicePolicy& p) {
 
 net::awaitable<common::Status> Agent::check(Service& s) {
   const std::string name = s.name;
+  const auto interval = s.policy.poll.value_or(config_.poll.interval);
   auto ref = registry::parse_reference(s.image);
   if (!ref) {
     s.state = "error";
     s.error = ref.error().message;
+    s.failures = std::min(s.failures + 1, 8);
+    s.next_check = Clock::now() + retry_after(interval, s.failures);
     co_return ref.error();
   }
   co_await refresh_running(s);
-  const auto interval = s.policy.poll.value_or(config_.poll.interval);
   if (ref->tag.empty()) {
     s.next_check = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
     co_return common::Status{};  // pinned to a digest: nothing to follow
@@ -67,8 +75,7 @@ net::awaitable<common::Status> Agent::check(Service& s) {
     s.failures = std::min(s.failures + 1, 8);
     s.error = newest.error().message;
     // Back off on a failing registry; never swap on an error.
-    const auto backoff = std::min<std::chrono::milliseconds>(interval, std::chrono::seconds(15 << s.failures));
-    s.next_check = Clock::now() + backoff;
+    s.next_check = Clock::now() + retry_after(interval, s.failures);
     log_service(3, name, "", "check failed: " + s.error);
     publish({{"type", "check"}, {"service", name}, {"error", s.error}});
     co_return newest.error();
@@ -214,6 +221,19 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
              {"detail", e.message}});
     return e;
   };
+  // An update that could not begin (a Docker Engine or registry error, a leftover container in the way)
+  // leaves the service as it was; it is tried again like a failed check.
+  auto retry_later = [&](const common::Error& e) {
+    auto at = services_.find(name);
+    if (at == services_.end() || engine_.busy(name)) {
+      return;
+    }
+    Service& s = at->second;
+    s.state = "error";
+    s.error = e.message;
+    s.update_failures = std::min(s.update_failures + 1, 8);
+    s.next_check = Clock::now() + retry_after(s.policy.poll.value_or(config_.poll.interval), s.update_failures);
+  };
   auto it = services_.find(name);
   if (it == services_.end()) {
     co_return fail_early(common::make_error(ErrorKind::kNotFound, "no service named " + name));
@@ -227,7 +247,9 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   }
   auto plan = co_await plan_for(it->second, *ref);
   if (!plan) {
-    co_return fail_early(plan.error().context("prepare the swap"));
+    const auto e = plan.error().context("prepare the swap");
+    retry_later(e);
+    co_return fail_early(e);
   }
   plan->id = id;
   plan->to_digest = digest;
@@ -269,10 +291,7 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   if (!result) {
     swaps_[id]["result"] = "failed";
     swaps_[id]["reason"] = result.error().message;
-    if (it != services_.end()) {
-      it->second.state = "error";
-      it->second.error = result.error().message;
-    }
+    retry_later(result.error());
     publish({{"type", "swap"},
              {"swap", id},
              {"service", name},
@@ -283,6 +302,7 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   }
   swaps_[id] = swap_json(*result);
   if (it != services_.end()) {
+    it->second.update_failures = 0;
     record_swap_end(it->second, *result);
     co_await refresh_running(it->second);
   }

@@ -199,6 +199,27 @@ TEST_F(AgentE2E, AProbePrintingBytesThatAreNotTextFailsTheSwapNotTheAgent) {
   EXPECT_FALSE(json::parse(read_text(dir_ / "state" / "history.json"), nullptr, false).is_discarded());
 }
 
+TEST_F(AgentE2E, AnUpdateThatCouldNotBeginIsTriedAgain) {
+  push("v1");
+  write_service(web_task());
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  // A container from no journalled swap holds the name the new version needs: the update cannot begin.
+  auto leftover = shell("docker create --name " + name_ + ".berth-next --label e2e.run=" + run_label() +
+                        " --label e2e.name=" + name_ + " " + source_repo_ + ":v1");
+  ASSERT_EQ(leftover.exit_code, 0) << leftover.output;
+  push("v2");
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto status = berth({"status", name_, "--json"});
+        return status.output.find("in the way") != std::string::npos;
+      },
+      60s))
+      << agent_log();
+  ASSERT_EQ(shell("docker rm " + name_ + ".berth-next").exit_code, 0);
+  EXPECT_TRUE(serves("v2", 60s)) << "the failed update is tried again by itself\n" << agent_log();
+}
+
 TEST_F(AgentE2E, ValidateNamesEveryBadField) {
   json task = web_task();
   task["containerDefinitions"][0]["portMappings"][0]["hostPort"] = 70000;
