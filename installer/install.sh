@@ -680,8 +680,9 @@ ensure_admin_token() {
   fix_tokens_file
   if [ -n "$token_dest" ]; then
     [ -d "$(dirname "$token_dest")" ] || install -d -m 0700 "$(dirname "$token_dest")"
-    token_tmp="$token_dest.berth-install.$$"
-    (umask 077 && cat "$token_out" >"$token_tmp")
+    # A name nobody can guess or plant beforehand, in the same directory so that mv is atomic.
+    token_tmp=$(umask 077 && mktemp "$token_dest.XXXXXXXXXX") || die "token: cannot create a file beside $token_dest"
+    cat "$token_out" >"$token_tmp"
     chown root:root "$token_tmp"
     chmod 0600 "$token_tmp"
     mv -f "$token_tmp" "$token_dest"

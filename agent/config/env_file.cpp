@@ -17,17 +17,21 @@ LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, const std:
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
     if (line.empty() || line.front() == '#') continue;
+    // A bad line is named by its number only: it may hold a secret.
     const std::string where = "line " + std::to_string(line_number);
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) {
-      result.problems.add(file_label, where, "\"" + std::string(line) + "\" is not NAME=VALUE");
+      result.problems.add(file_label, where, "not NAME=VALUE (no '=')");
       continue;
     }
     const std::string_view name = line.substr(0, eq);
-    if (name.empty() || std::any_of(name.begin(), name.end(), [](char c) {
-          return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '\0';
-        })) {
-      result.problems.add(file_label, where, "\"" + std::string(name) + "\" is not a variable name");
+    if (name.empty()) {
+      result.problems.add(file_label, where, "no variable name before '='");
+      continue;
+    }
+    if (std::any_of(name.begin(), name.end(),
+                    [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '\0'; })) {
+      result.problems.add(file_label, where, "the variable name before '=' holds white space");
       continue;
     }
     const std::string_view value = line.substr(eq + 1);

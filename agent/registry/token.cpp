@@ -123,6 +123,13 @@ Result<BearerToken> parse_token_response(std::string_view body) {
   if (token.token.empty()) {
     return make_error(ErrorKind::kProtocol, "token response has neither \"token\" nor \"access_token\"");
   }
+  // The token goes into an Authorization header: a CR or LF would end the header and start another.
+  const auto visible = [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  };
+  if (!std::all_of(token.token.begin(), token.token.end(), visible)) {
+    return make_error(ErrorKind::kProtocol, "token response carries a token with characters other than visible ASCII");
+  }
   if (const auto expires = doc.find("expires_in"); expires != doc.end() && expires->is_number()) {
     const double seconds = expires->get<double>();
     if (seconds >= static_cast<double>(kMaxTokenLifetime.count())) {

@@ -95,6 +95,18 @@ TEST(ParseTokenResponse, Errors) {
             common::ErrorKind::kTooLarge);
 }
 
+TEST(ParseTokenResponse, RefusesATokenAHeaderCannotHold) {
+  // A CR LF in the token would end the Authorization header and let the token server add headers.
+  for (const char* body : {R"({"token":"abc\r\nX-Injected: 1"})", R"({"access_token":"abc\ndef"})",
+                           R"({"token":"abc def"})", R"({"token":"abc\u0000"})", R"({"token":"caf\u00e9"})"}) {
+    const auto parsed = parse_token_response(body);
+    ASSERT_FALSE(parsed) << body;
+    EXPECT_EQ(parsed.error().kind, common::ErrorKind::kProtocol);
+    EXPECT_EQ(parsed.error().message.find("abc"), std::string::npos) << "a token is never quoted";
+  }
+  EXPECT_EQ(parse_token_response(R"({"token":"eyJhbGciOi.J9-_~+/="})")->token, "eyJhbGciOi.J9-_~+/=");
+}
+
 TEST(BearerToken, RefreshesBeforeExpiry) {
   const auto t0 = std::chrono::steady_clock::time_point(100h);
   EXPECT_EQ((BearerToken{"t", 60s, ""}).refresh_at(t0), t0 + 54s);
