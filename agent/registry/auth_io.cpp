@@ -264,7 +264,8 @@ net::awaitable<Result<std::string>> RegistrySession::bearer_token(RegistryState&
 }
 
 // The token request for `scope`: a GET with Basic credentials or anonymous, or the OAuth2 POST that trades
-// an identity token. Credentials never go to a plain-HTTP realm of a registry reached over HTTPS.
+// an identity token. The realm must pass check_token_realm, and credentials go only to a realm in the
+// registry's own domain.
 Result<std::pair<Origin, http::Request>> RegistrySession::token_request(const RegistryState& st, const Credential* c,
                                                                         const std::string& scope) const {
   const bool with_password = c != nullptr && !c->password.empty();
@@ -274,9 +275,19 @@ Result<std::pair<Origin, http::Request>> RegistrySession::token_request(const Re
   if (!url) {
     return url.error().context("registry " + st.registry + ": token realm");
   }
-  if ((with_password || with_identity) && !url->origin.tls && st.origin && st.origin->tls) {
-    return make_error(ErrorKind::kProtocol, "registry " + st.registry + ": refusing to send credentials to " +
-                                                "the plain-HTTP token realm " + st.bearer.realm);
+  Origin home{.tls = !st.insecure, .host = st.api_host};
+  if (st.origin) {
+    home = *st.origin;
+  } else if (auto split = split_authority(st.api_host)) {
+    home.host = split->first;
+  }
+  if (auto allowed = check_token_realm(url->origin.host, url->origin.tls, home.host, home.tls); !allowed) {
+    return allowed.error().context("registry " + st.registry);
+  }
+  if ((with_password || with_identity) && !realm_may_receive_credentials(url->origin.host, home.host)) {
+    return make_error(ErrorKind::kProtocol, "registry " + st.registry + ": refusing to send its credentials to " +
+                                                "the bearer realm on " + url->origin.host +
+                                                ", outside the registry's own domain");
   }
   http::Request req;
   req.target = url->target;

@@ -1,10 +1,15 @@
 #include "registry/token.hpp"
 
+#include "common/text.hpp"
+#include "config/address.hpp"
+
+#include <arpa/inet.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-
-#include "common/text.hpp"
+#include <array>
+#include <cctype>
+#include <vector>
 
 namespace berth::registry {
 namespace {
@@ -42,7 +47,91 @@ std::string string_field(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The bytes of an IPv4 or IPv6 literal, an IPv4-mapped IPv6 address as IPv4; empty for a name.
+std::vector<unsigned char> address_bytes(const std::string& host) {
+  std::array<unsigned char, 16> b{};
+  if (inet_pton(AF_INET, host.c_str(), b.data()) == 1) {
+    return {b.begin(), b.begin() + 4};
+  }
+  if (inet_pton(AF_INET6, host.c_str(), b.data()) != 1) {
+    return {};
+  }
+  constexpr std::array<unsigned char, 12> kMapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(kMapped.begin(), kMapped.end(), b.begin())) {
+    return {b.begin() + 12, b.end()};
+  }
+  return {b.begin(), b.end()};
+}
+
+// 169.254.0.0/16 and fe80::/10.
+bool is_link_local(const std::vector<unsigned char>& a) {
+  return (a.size() == 4 && a[0] == 169 && a[1] == 254) || (a.size() == 16 && a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
+// Loopback or unspecified: 127.0.0.0/8, 0.0.0.0/8, ::1, ::, and localhost.
+bool reaches_this_host(const std::string& host) {
+  const auto a = address_bytes(host);
+  if (a.size() == 4) {
+    return a[0] == 127 || a[0] == 0;
+  }
+  if (a.size() == 16) {
+    return std::all_of(a.begin(), a.end() - 1, [](unsigned char x) { return x == 0; }) && a[15] <= 1;
+  }
+  return host == "localhost" || host.ends_with(".localhost");
+}
+
+// A name whose last label is a number ("2852039166", "0xa9fea9fe", "169.254.43518", "0177.0.0.1"): the
+// resolver reads it as an IPv4 address in another notation.
+bool is_numeric_name(const std::string& host) {
+  if (!address_bytes(host).empty()) {
+    return false;
+  }
+  std::string_view last = std::string_view(host).substr(host.rfind('.') + 1);
+  const bool hex = common::starts_with(last, "0x");
+  last.remove_prefix(hex ? 2 : 0);
+  return !last.empty() && std::all_of(last.begin(), last.end(), [hex](char c) {
+    return (hex ? std::isxdigit(static_cast<unsigned char>(c)) : std::isdigit(static_cast<unsigned char>(c))) != 0;
+  });
+}
+
 }  // namespace
+
+common::Status check_token_realm(std::string_view realm_host, bool realm_tls, std::string_view registry_host,
+                                 bool registry_tls) {
+  const std::string host = common::to_lower(realm_host);
+  const auto refuse = [&](const std::string& why) {
+    return make_error(ErrorKind::kProtocol, "refusing the bearer realm on " + host.substr(0, 100) + ": " + why);
+  };
+  if (is_link_local(address_bytes(host))) {
+    return refuse("a link-local address");
+  }
+  if (is_numeric_name(host)) {
+    return refuse("a number, not a dotted IPv4 address or a name");
+  }
+  if (reaches_this_host(host) && !reaches_this_host(common::to_lower(registry_host))) {
+    return refuse("this host, while the registry is not on it");
+  }
+  if (!realm_tls && registry_tls) {
+    return refuse("plain HTTP, for a registry reached over HTTPS");
+  }
+  return {};
+}
+
+bool realm_may_receive_credentials(std::string_view realm_host, std::string_view registry_host) {
+  const std::string realm = common::to_lower(realm_host);
+  const std::string registry = common::to_lower(registry_host);
+  if (realm == registry) {
+    return true;
+  }
+  if (!address_bytes(registry).empty() || is_numeric_name(registry) || !config::is_hostname(registry)) {
+    return false;
+  }
+  const std::string parent = registry.substr(registry.find('.') + 1);
+  if (parent == registry || parent.find('.') == std::string::npos) {
+    return false;  // a parent of one label is a top-level domain
+  }
+  return realm == parent || (realm.size() > parent.size() && realm.ends_with("." + parent));
+}
 
 Result<TokenEndpoint> token_endpoint(const Challenge& challenge) {
   if (challenge.scheme != "bearer") {

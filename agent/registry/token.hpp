@@ -36,6 +36,19 @@ struct TokenEndpoint {
 // the caller must not send them over plain http unless the registry itself is plain http.
 Result<TokenEndpoint> token_endpoint(const Challenge& challenge);
 
+// Whether berth may ask a bearer realm on `realm_host` (reached over TLS or not) for a token on behalf of
+// the registry on `registry_host`. The realm is whatever the registry's answer says, so kProtocol for:
+// a link-local address (169.254.0.0/16, fe80::/10, where cloud metadata services answer), a loopback or
+// unspecified address unless the registry itself is loopback, a host written as a number in a notation
+// other than a dotted quad, and plain HTTP for a registry reached over TLS. Names are not resolved.
+common::Status check_token_realm(std::string_view realm_host, bool realm_tls, std::string_view registry_host,
+                                 bool registry_tls);
+
+// Whether the registry's credentials may go to a realm on `realm_host`: the registry's own host, or a host
+// in its parent domain when that parent has two labels or more (registry-1.docker.io: auth.docker.io;
+// registry.gitlab.com: gitlab.com). Compared without ports, case-insensitively.
+bool realm_may_receive_credentials(std::string_view realm_host, std::string_view registry_host);
+
 // The URL of the token GET: realm?service=…&scope=…[&scope=…][&account=…], values percent-encoded and
 // appended with '&' when the realm already has a query. `account` is the user name when there are
 // credentials, else empty (anonymous tokens for public repositories).

@@ -44,6 +44,16 @@ class FaultTest : public ::testing::Test {
     return s;
   }
 
+  // settings() with a user and password for the registry `server`.
+  RegistryClientSettings settings_with_credentials_for(const FaultServer& server) const {
+    auto s = settings();
+    config::RegistrySettings creds;
+    creds.username = "berth";
+    creds.password = "secret";
+    s.registries[server.host()] = creds;
+    return s;
+  }
+
   ImageReference ref(const FaultServer& server, const std::string& tag = "latest") const {
     return *parse_reference(server.host() + "/fault/web:" + tag);
   }
@@ -191,12 +201,7 @@ TEST_F(FaultTest, RedirectsNeverCarryCredentialsToAnotherHost) {
     }
     return status(307, {{"Location", away}});
   });
-  auto s = settings();
-  config::RegistrySettings creds;
-  creds.username = "berth";
-  creds.password = "secret";
-  s.registries[server.host()] = creds;
-  RegistryClient client(runner_.executor(), s);
+  RegistryClient client(runner_.executor(), settings_with_credentials_for(server));
 
   auto moved = runner_.run(client.check(ref(server, "moved")));
   ASSERT_TRUE(moved) << moved.error().message;
@@ -209,6 +214,36 @@ TEST_F(FaultTest, RedirectsNeverCarryCredentialsToAnotherHost) {
   const auto seen = server.received();
   EXPECT_EQ(seen.back().target, "/v2/fault/web/manifests/here");
   EXPECT_FALSE(seen.back().header("authorization").empty()) << "a redirect on the same host keeps them";
+}
+
+TEST_F(FaultTest, CredentialsNeverGoToATokenRealmOnAnotherHost) {
+  // The registry on 127.0.0.1 names a token server on "localhost": the same machine, another host name.
+  FaultServer token_server;
+  token_server.set_handler([](const FaultRequest&) {
+    FaultReply reply = status(200, {{"Content-Type", "application/json"}});
+    reply.body = R"({"token":"t"})";
+    return reply;
+  });
+  FaultServer server;
+  const std::string challenge =
+      R"(Bearer realm="http://localhost:)" + std::to_string(token_server.port()) + R"(/token",service="fault")";
+  server.set_handler([challenge](const FaultRequest& req) {
+    return req.header("authorization").empty() ? status(401, {{"WWW-Authenticate", challenge}}) : healthy(req);
+  });
+  RegistryClient client(runner_.executor(), settings_with_credentials_for(server));
+  auto got = runner_.run(client.check(ref(server)));
+  ASSERT_FALSE(got) << "a digest without a token";
+  EXPECT_NE(got.error().message.find("refusing to send its credentials to the bearer realm on localhost"),
+            std::string::npos)
+      << got.error().message;
+  EXPECT_EQ(token_server.requests(), 0) << "the token server on another host was asked with the credentials";
+
+  // Without credentials the same realm is asked for an anonymous token.
+  RegistryClient anonymous(runner_.executor(), settings());
+  auto anon = runner_.run(anonymous.check(ref(server)));
+  ASSERT_TRUE(anon) << anon.error().message;
+  ASSERT_EQ(token_server.requests(), 1);
+  EXPECT_EQ(token_server.received().at(0).header("authorization"), "");
 }
 
 TEST_F(FaultTest, OneFailingRegistryDoesNotSpoilTheOthers) {

@@ -107,6 +107,52 @@ TEST(ParseTokenResponse, RefusesATokenAHeaderCannotHold) {
   EXPECT_EQ(parse_token_response(R"({"token":"eyJhbGciOi.J9-_~+/="})")->token, "eyJhbGciOi.J9-_~+/=");
 }
 
+TEST(TokenRealm, RefusesLinkLocalAddressesInEveryNotation) {
+  for (const char* host :
+       {"169.254.169.254", "169.254.0.1", "fe80::1", "FE80::a:b", "febf::1", "::ffff:169.254.169.254", "2852039166",
+        "0xa9fea9fe", "169.254.43518", "0251.0376.0251.0376"}) {
+    const auto checked = check_token_realm(host, true, "registry.example.com", true);
+    ASSERT_FALSE(checked) << host;
+    EXPECT_EQ(checked.error().kind, common::ErrorKind::kProtocol);
+    EXPECT_NE(checked.error().message.find("refusing the bearer realm"), std::string::npos) << checked.error().message;
+  }
+  EXPECT_TRUE(check_token_realm("fec0::1", true, "registry.example.com", true)) << "not link-local";
+  EXPECT_TRUE(check_token_realm("169.255.0.1", true, "registry.example.com", true));
+  EXPECT_TRUE(check_token_realm("auth.docker.io", true, "registry-1.docker.io", true));
+}
+
+TEST(TokenRealm, LoopbackOnlyForALoopbackRegistry) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost", "db.localhost", "0.0.0.0",
+                           "::", "::ffff:127.0.0.1", "0177.0.0.1"}) {
+    EXPECT_FALSE(check_token_realm(host, true, "registry.example.com", true)) << host;
+    EXPECT_FALSE(check_token_realm(host, true, "10.0.0.5", true)) << host;
+  }
+  EXPECT_TRUE(check_token_realm("127.0.0.1", true, "127.0.0.1", true));
+  EXPECT_TRUE(check_token_realm("localhost", false, "::1", false));
+}
+
+TEST(TokenRealm, PlainHttpOnlyForAPlainHttpRegistry) {
+  const auto checked = check_token_realm("auth.example.com", false, "registry.example.com", true);
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("plain HTTP"), std::string::npos);
+  EXPECT_TRUE(check_token_realm("auth.example.com", true, "registry.example.com", false));
+  EXPECT_TRUE(check_token_realm("127.0.0.1", false, "127.0.0.1", false));
+}
+
+TEST(TokenRealm, CredentialsOnlyWithinTheRegistrysDomain) {
+  EXPECT_TRUE(realm_may_receive_credentials("ghcr.io", "ghcr.io"));
+  EXPECT_TRUE(realm_may_receive_credentials("Registry.Example.com", "registry.example.COM"));
+  EXPECT_TRUE(realm_may_receive_credentials("auth.docker.io", "registry-1.docker.io"));
+  EXPECT_TRUE(realm_may_receive_credentials("gitlab.com", "registry.gitlab.com"));
+  EXPECT_TRUE(realm_may_receive_credentials("127.0.0.1", "127.0.0.1"));
+  EXPECT_FALSE(realm_may_receive_credentials("evil.example.net", "registry.example.com"));
+  EXPECT_FALSE(realm_may_receive_credentials("evil.io", "ghcr.io")) << "a top-level domain is no parent";
+  EXPECT_FALSE(realm_may_receive_credentials("notdocker.io.evil.net", "registry-1.docker.io"));
+  EXPECT_FALSE(realm_may_receive_credentials("evildocker.io", "registry-1.docker.io"));
+  EXPECT_FALSE(realm_may_receive_credentials("10.0.0.6", "10.0.0.5"));
+  EXPECT_FALSE(realm_may_receive_credentials("0.0.5", "10.0.0.5")) << "no parent domain of an address";
+}
+
 TEST(BearerToken, RefreshesBeforeExpiry) {
   const auto t0 = std::chrono::steady_clock::time_point(100h);
   EXPECT_EQ((BearerToken{"t", 60s, ""}).refresh_at(t0), t0 + 54s);
