@@ -11,6 +11,7 @@
 #include "registry/client.hpp"
 #include "state/store.hpp"
 #include "swap/engine.hpp"
+#include "swap/recent_swaps.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -79,7 +80,10 @@ class Agent final : public control::ApiBackend {
   std::string status_line() const;
 
   // Checks and swaps (agent_work_io.cpp).
-  boost::asio::awaitable<common::Status> check(Service& s);
+  // A check on request (API, CLI) leaves the schedule alone: a client that checks more often than the
+  // poll interval must not keep the scheduled check, and the automatic update it leads to, away.
+  enum class CheckFor { kSchedule, kRequest };
+  boost::asio::awaitable<common::Status> check(Service& s, CheckFor why);
   // Swaps the service to `digest` (empty: the tag's newest, pulled). `id` names the swap for the API.
   boost::asio::awaitable<common::Result<swap::SwapRecord>> update(const std::string& name, std::string digest,
                                                                   std::string why, std::string id = {});
@@ -110,7 +114,7 @@ class Agent final : public control::ApiBackend {
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<control::Notifier> notifier_;
   std::map<std::string, Service> services_;
-  std::map<std::string, nlohmann::json> swaps_;  // recent swaps by id: the record, then the result
+  swap::RecentSwaps swaps_;  // running and recent swaps by id: the record, then the result
   std::map<std::uint64_t, std::function<void(const nlohmann::json&)>> subscribers_;
   std::uint64_t next_subscriber_ = 1;
   std::map<std::string, std::int64_t> counters_;  // metrics: checks, errors, swaps by result

@@ -107,7 +107,7 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
       if (it == services_.end()) {
         co_return error_response(404, "not_found", "no service named " + request.params.at("name"));
       }
-      auto checked = co_await check(it->second);
+      auto checked = co_await check(it->second, CheckFor::kRequest);
       it = services_.find(request.params.at("name"));
       if (!checked || it == services_.end()) {
         co_return from_error(checked ? common::make_error(common::ErrorKind::kNotFound, "service went away")
@@ -121,9 +121,8 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
     case RouteId::kRollbackService: co_return co_await api_rollback(request);
     case RouteId::kUpdateAll: co_return co_await api_update_all(request);
     case RouteId::kGetSwap: {
-      auto it = swaps_.find(request.params.at("id"));
-      if (it != swaps_.end()) {
-        co_return ok(it->second);
+      if (const auto* swap = swaps_.find(request.params.at("id"))) {
+        co_return ok(*swap);
       }
       for (const auto& h : store_.history("", state::StateStore::kHistoryLimit)) {
         if (h.id == request.params.at("id")) {
@@ -175,7 +174,7 @@ net::awaitable<ApiResponse> Agent::api_update(const ApiRequest& request) {
     co_return error_response(409, "conflict", "a swap of " + name + " is already running");
   }
   if (digest.empty()) {
-    auto checked = co_await check(it->second);
+    auto checked = co_await check(it->second, CheckFor::kRequest);
     if (!checked) {
       co_return from_error(checked.error());
     }
@@ -240,7 +239,7 @@ net::awaitable<ApiResponse> Agent::api_update_all(const ApiRequest& request) {
     if (it == services_.end() || engine_.busy(name)) {
       continue;
     }
-    if (!co_await check(it->second)) {
+    if (!co_await check(it->second, CheckFor::kRequest)) {
       continue;
     }
     it = services_.find(name);

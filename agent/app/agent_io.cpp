@@ -336,7 +336,7 @@ net::awaitable<void> Agent::tick() {
       if (it == services_.end()) {
         co_return;
       }
-      auto checked = co_await check(it->second);
+      auto checked = co_await check(it->second, CheckFor::kSchedule);
       it = services_.find(service);
       if (it == services_.end()) {
         co_return;

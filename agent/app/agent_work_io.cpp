@@ -52,20 +52,25 @@ std::string expect_label_of(const config::ServicePolicy& p) {
 
 }  // namespace
 
-net::awaitable<common::Status> Agent::check(Service& s) {
+net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   const std::string name = s.name;
+  const auto schedule = [&s, why](Clock::time_point at) {
+    if (why == CheckFor::kSchedule) {
+      s.next_check = at;
+    }
+  };
   const auto interval = s.policy.poll.value_or(config_.poll.interval);
   auto ref = registry::parse_reference(s.image);
   if (!ref) {
     s.state = "error";
     s.error = ref.error().message;
     s.failures = std::min(s.failures + 1, 8);
-    s.next_check = Clock::now() + retry_after(interval, s.failures);
+    schedule(Clock::now() + retry_after(interval, s.failures));
     co_return ref.error();
   }
   co_await refresh_running(s);
   if (ref->tag.empty()) {
-    s.next_check = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
+    schedule(Clock::now() + next_wait(interval, config_.poll.jitter_percent));
     co_return common::Status{};  // pinned to a digest: nothing to follow
   }
   ++counters_["checks{registry=\"" + ref->registry + "\"}"];
@@ -75,7 +80,7 @@ net::awaitable<common::Status> Agent::check(Service& s) {
     s.failures = std::min(s.failures + 1, 8);
     s.error = newest.error().message;
     // Back off on a failing registry; never swap on an error.
-    s.next_check = Clock::now() + retry_after(interval, s.failures);
+    schedule(Clock::now() + retry_after(interval, s.failures));
     log_service(3, name, "", "check failed: " + s.error);
     publish({{"type", "check"}, {"service", name}, {"error", s.error}});
     co_return newest.error();
@@ -109,7 +114,7 @@ net::awaitable<common::Status> Agent::check(Service& s) {
   }
   s.last_check_ms = now_ms();
   last_successful_check_ms_ = s.last_check_ms;
-  s.next_check = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
+  schedule(Clock::now() + next_wait(interval, config_.poll.jitter_percent));
   publish({{"type", "check"},
            {"service", name},
            {"running_digest", s.running_digest},

@@ -220,6 +220,23 @@ TEST_F(AgentE2E, AnUpdateThatCouldNotBeginIsTriedAgain) {
   EXPECT_TRUE(serves("v2", 60s)) << "the failed update is tried again by itself\n" << agent_log();
 }
 
+TEST_F(AgentE2E, ChecksOnRequestDoNotHoldBackTheScheduledUpdate) {
+  push("v1");
+  write_service(web_task());
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  push("v2");
+  // A client asks for a check several times per poll interval (1 s here); the scheduled check still
+  // comes, and with it the automatic update.
+  EXPECT_TRUE(eventually(
+      [&] {
+        (void)berth({"check", name_});
+        return http_get(port_) == "v2";
+      },
+      60s))
+      << agent_log();
+}
+
 TEST_F(AgentE2E, ValidateNamesEveryBadField) {
   json task = web_task();
   task["containerDefinitions"][0]["portMappings"][0]["hostPort"] = 70000;
