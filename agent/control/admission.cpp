@@ -2,6 +2,7 @@
 
 #include "common/text.hpp"
 #include "control/audit.hpp"
+#include "control/metrics_text.hpp"
 #include "control/router.hpp"
 #include "control/target.hpp"
 
@@ -33,6 +34,25 @@ ApiResponse throttled_response(std::chrono::seconds wait) {
 }
 
 }  // namespace
+
+bool RefusalCounts::count(int status) {
+  switch (status) {
+    case 401: ++unauthorized; return true;
+    case 403: ++forbidden; return true;
+    case 429: ++throttled; return true;
+    default: return false;
+  }
+}
+
+std::string refusal_metrics(const RefusalCounts& counts) {
+  constexpr std::string_view kName = "berth_api_refused_total";
+  constexpr std::string_view kHelp = "API requests refused: no or bad token, scope too small, too many failures";
+  MetricsText m;
+  m.counter(kName, kHelp, static_cast<double>(counts.unauthorized), {{"reason", "unauthorized"}});
+  m.counter(kName, kHelp, static_cast<double>(counts.forbidden), {{"reason", "forbidden"}});
+  m.counter(kName, kHelp, static_cast<double>(counts.throttled), {{"reason", "throttled"}});
+  return m.render();
+}
 
 ApiResponse parse_error_response(int status, const std::string& message) {
   switch (status) {

@@ -9,6 +9,7 @@
 #include "control/throttle.hpp"
 #include "control/tokens.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -40,6 +41,19 @@ struct Admission {
 // recorded in `throttle`; an address over its limit is answered 429 before its credential is looked at.
 Admission admit_request(ParsedRequest&& parsed, const Peer& peer, const TokenSet& tokens, AuthThrottle& throttle,
                         AuthThrottle::Clock::time_point now);
+
+// Requests admission refused, by reason: counted for GET /metrics, never written down one by one (an
+// anonymous client must not be able to fill a disk or the journal).
+struct RefusalCounts {
+  std::uint64_t unauthorized = 0;  // 401
+  std::uint64_t forbidden = 0;     // 403
+  std::uint64_t throttled = 0;     // 429
+  // Counts an admission answer; false when `status` is none of the three.
+  bool count(int status);
+};
+
+// berth_api_refused_total{reason="unauthorized"|"forbidden"|"throttled"} in the text format.
+std::string refusal_metrics(const RefusalCounts& counts);
 
 // The answer to a request the parser refused (its status: 400, 413, 417, 431, 501, 505).
 ApiResponse parse_error_response(int status, const std::string& message);

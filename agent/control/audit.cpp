@@ -64,7 +64,7 @@ AuditLog::~AuditLog() {
   }
 }
 
-common::Status AuditLog::open(const std::string& path) {
+common::Status AuditLog::open(const std::string& path, std::uint64_t max_bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return common::make_error(common::ErrorKind::kInternal, "open audit log " + path + ": " + std::strerror(errno));
@@ -75,7 +75,18 @@ common::Status AuditLog::open(const std::string& path) {
   }
   fd_ = fd;
   path_ = path;
+  max_bytes_ = max_bytes;
   return {};
+}
+
+common::Status AuditLog::rotate() {
+  const std::string old = path_ + ".1";
+  if (::rename(path_.c_str(), old.c_str()) != 0) {
+    return common::make_error(common::ErrorKind::kInternal,
+                              "rotate audit log " + path_ + " to " + old + ": " + std::strerror(errno));
+  }
+  // Until the new file opens, lines still go to the renamed one: nothing is lost.
+  return open(path_, max_bytes_);
 }
 
 common::Status AuditLog::append(const AuditEntry& entry) {
@@ -83,6 +94,13 @@ common::Status AuditLog::append(const AuditEntry& entry) {
     return common::make_error(common::ErrorKind::kInternal, "audit log not open");
   }
   const std::string line = audit_line(entry);
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && st.st_size > 0 &&
+      static_cast<std::uint64_t>(st.st_size) + line.size() > max_bytes_) {
+    if (auto rotated = rotate(); !rotated) {
+      return rotated;
+    }
+  }
   // One write of a line opened O_APPEND: lines never interleave, even with another writer.
   const ssize_t n = ::write(fd_, line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size())) {

@@ -8,6 +8,7 @@
 #include "control/api_types.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace berth::control {
@@ -35,7 +36,11 @@ std::string redact_path(std::string_view path);
 // error body, otherwise "ok" (2xx) or "error".
 std::string audit_result(const ApiResponse& response);
 
-// Appends audit lines to a file opened once (O_APPEND, 0600).
+inline constexpr std::uint64_t kAuditMaxBytes = 10 * 1024 * 1024;
+
+// Appends audit lines to a file (O_APPEND, 0600). A line that would take the file past `max_bytes`
+// first renames it to <path>.1 (replacing the older one) and starts a new file: at most two files,
+// whatever the callers do.
 class AuditLog {
  public:
   AuditLog() = default;
@@ -43,13 +48,16 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  common::Status open(const std::string& path);
+  common::Status open(const std::string& path, std::uint64_t max_bytes = kAuditMaxBytes);
   [[nodiscard]] bool is_open() const { return fd_ >= 0; }
   common::Status append(const AuditEntry& entry);
 
  private:
+  common::Status rotate();
+
   int fd_ = -1;
   std::string path_;
+  std::uint64_t max_bytes_ = kAuditMaxBytes;
 };
 
 }  // namespace berth::control

@@ -328,7 +328,7 @@ common::Status ControlServer::open() {
   if (auto st = state::make_directories(s.state_dir, 0700); !st) {
     return st;
   }
-  if (auto st = s.audit.open(s.state_dir + "/audit.log"); !st) {
+  if (auto st = s.audit.open(s.state_dir + "/audit.log", s.limits.audit_max_bytes); !st) {
     return st;
   }
   if (s.settings.listen) {

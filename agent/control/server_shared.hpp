@@ -3,6 +3,7 @@
 // Internal to the control server (server_io.cpp and session_io.cpp): the state its listeners and
 // connections share. Only *_io.cpp files include this header.
 
+#include "control/admission.hpp"
 #include "control/audit.hpp"
 #include "control/server.hpp"
 #include "control/throttle.hpp"
@@ -47,6 +48,7 @@ struct ControlServer::Shared {
   TokenWatcher tokens;
   AuthThrottle throttle;
   AuditLog audit;
+  RefusalCounts refused;
   std::unique_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP (loopback only)
   std::optional<boost::asio::ip::tcp::acceptor> tcp_acceptor;
   std::optional<boost::asio::local::stream_protocol::acceptor> unix_acceptor;

@@ -103,6 +103,7 @@ struct Connection {
   Deadline deadline;
   std::string address;
   Transport transport;
+  std::size_t refusals = 0;  // 401, 403 and 429 answers on this connection
   std::array<char, kReadChunk> buffer{};
 };
 
@@ -224,13 +225,15 @@ net::awaitable<ReadOutcome> read_request(Connection<Stream>& c, const ServerLimi
   }
 }
 
-// The audit record (mutating routes, whatever the outcome) and the access log line.
+// The audit record (mutating routes of an authenticated caller, whatever the outcome) and the access log
+// line. Anonymous refusals are only counted (RefusalCounts): written down, they would let anyone fill
+// the disk and the journal.
 void record(Shared& s, const std::string& method, const Admission& adm, const std::string& address,
             const ApiResponse& response) {
   const std::string path = adm.request.path.empty() ? std::string("<malformed target>") : redact_path(adm.request.path);
   const std::string caller = adm.request.caller.name.empty() ? std::string("-") : adm.request.caller.name;
   const std::string route = adm.routed ? std::string(to_string(adm.route)) : std::string("-");
-  if (adm.routed && is_mutating(adm.route)) {
+  if (adm.routed && is_mutating(adm.route) && !adm.request.caller.name.empty()) {
     const AuditEntry entry{std::chrono::system_clock::now(),
                            caller,
                            address,
@@ -245,10 +248,8 @@ void record(Shared& s, const std::string& method, const Admission& adm, const st
     std::string line = audit_line(entry);
     line.pop_back();
     spdlog::info("control: audit {}", line);
-  } else if (response.status == 401 || response.status == 429) {
-    spdlog::info("control: {} {} {} from {}: {}", method, path, response.status, address, audit_result(response));
   } else {
-    spdlog::debug("control: {} {} {} -> {}", caller, method, path, response.status);
+    spdlog::debug("control: {} {} {} from {} -> {}", caller, method, path, address, response.status);
   }
 }
 
@@ -340,7 +341,9 @@ net::awaitable<bool> answer(Shared& s, Connection<Stream>& c, ParsedRequest pars
   Admission adm =
       admit_request(std::move(parsed), Peer{c.transport, c.address}, s.tokens.current(), s.throttle, Clock::now());
   ApiResponse response;
+  bool refused = false;
   if (adm.reject) {
+    refused = s.refused.count(adm.reject->status);
     response = std::move(*adm.reject);
   } else if (is_mutating(adm.route) && !s.audit.is_open()) {
     response = error_response(503, "audit_unavailable", "the audit log cannot be written; nothing was changed");
@@ -356,10 +359,20 @@ net::awaitable<bool> answer(Shared& s, Connection<Stream>& c, ParsedRequest pars
       spdlog::error("control: {} failed: {}", to_string(adm.route), e.what());
       response = error_response(500, "internal", "internal error");
     }
+    if (adm.route == RouteId::kMetrics && response.status == 200) {
+      if (!response.text.empty() && response.text.back() != '\n') {
+        response.text += '\n';
+      }
+      response.text += refusal_metrics(s.refused);
+    }
   }
   record(s, method, adm, c.address, response);
   // A client that sent a malformed request gets no second chance on the same connection.
   keep_alive = keep_alive && response.status != 400;
+  // Nor does one that keeps presenting no or bad credentials.
+  if (refused && ++c.refusals >= s.limits.max_refusals_per_connection) {
+    keep_alive = false;
+  }
   // Arguments of a co_await are kept simple (named values, no temporaries built by conditionals): GCC 12
   // mishandles some temporaries that live across a suspension.
   const std::string bytes = serialize_response(response, keep_alive ? KeepAlive::kYes : KeepAlive::kNo);

@@ -43,6 +43,15 @@ class ControlAuthTest : public ::testing::Test {
 
   static nlohmann::json json_of(const HttpAnswer& a) { return nlohmann::json::parse(a.body, nullptr, false); }
 
+  [[nodiscard]] std::vector<nlohmann::json> audit_lines() const {
+    std::ifstream in(state_dir_ + "/audit.log");
+    std::vector<nlohmann::json> lines;
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(nlohmann::json::parse(line));
+    }
+    return lines;
+  }
+
   std::size_t calls_to(RouteId route) {
     std::size_t n = 0;
     for (const auto& c : server_.backend().calls()) {
@@ -163,14 +172,10 @@ TEST_F(ControlAuthTest, AuditLogRecordsEveryMutatingRequest) {
   start();
   EXPECT_EQ(req("POST", "/v1/services/web/update", deploy_, "{}").status, 202);
   EXPECT_EQ(req("POST", "/v1/services/web/rollback", read_, "{}").status, 403);
-  EXPECT_EQ(req("POST", "/v1/update", "berth_nope", "{}").status, 401);
-  EXPECT_EQ(req("GET", "/v1/services", read_).status, 200);  // reads are not audited
-  std::ifstream in(state_dir_ + "/audit.log");
-  std::vector<nlohmann::json> lines;
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(nlohmann::json::parse(line));
-  }
-  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(req("POST", "/v1/update", "berth_nope", "{}").status, 401);  // no caller: counted, not audited
+  EXPECT_EQ(req("GET", "/v1/services", read_).status, 200);              // reads are not audited
+  const auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["caller"], "ci");
   EXPECT_EQ(lines[0]["route"], "update_service");
   EXPECT_EQ(lines[0]["status"], 202);
@@ -178,8 +183,65 @@ TEST_F(ControlAuthTest, AuditLogRecordsEveryMutatingRequest) {
   EXPECT_EQ(lines[0]["address"], "127.0.0.1");
   EXPECT_EQ(lines[1]["caller"], "reader");
   EXPECT_EQ(lines[1]["result"], "forbidden");
-  EXPECT_EQ(lines[2]["caller"], "-");
-  EXPECT_EQ(lines[2]["status"], 401);
+}
+
+TEST_F(ControlAuthTest, RefusalsAreCountedNotWrittenDown) {
+  std::ostringstream captured;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+  auto logger = spdlog::default_logger();
+  const auto old_level = logger->level();
+  logger->sinks().push_back(sink);
+  logger->set_level(spdlog::level::info);
+  const std::string socket = dir_.file("berth.sock");
+  control::ServerLimits limits;
+  limits.throttle.max_failures = 3;
+  auto settings = tls_settings(tokens_file_, socket);
+  ASSERT_TRUE(server_.start(settings, state_dir_, limits));
+  EXPECT_EQ(req("POST", "/v1/services/web/update", deploy_, "{}").status, 202);
+  EXPECT_EQ(req("POST", "/v1/services/web/update", read_, "{}").status, 403);
+  EXPECT_EQ(req("POST", "/v1/services/web/rollback", {}, "{}").status, 401);
+  EXPECT_EQ(req("POST", "/v1/services/web/rollback", "berth_nope", "{}").status, 401);
+  EXPECT_EQ(req("POST", "/v1/hooks/registry/berth_nope", {}, "{}").status, 401);
+  EXPECT_EQ(req("POST", "/v1/services/web/rollback", "berth_nope", "{}").status, 429);
+  EXPECT_EQ(req("POST", "/v1/services/web/rollback", {}, "{}").status, 429);
+  const auto metrics = TestClient::request(Kind::kUnix, 0, "GET", "/metrics", {}, {}, socket);
+  server_.stop();
+  logger->sinks().pop_back();
+  logger->set_level(old_level);
+
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("berth_services_watched 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("berth_api_refused_total{reason=\"unauthorized\"} 3\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("berth_api_refused_total{reason=\"forbidden\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("berth_api_refused_total{reason=\"throttled\"} 2\n"), std::string::npos);
+  // Only authenticated callers are written down; anonymous refusals leave no line anywhere.
+  const auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["caller"], "ci");
+  EXPECT_EQ(lines[1]["caller"], "reader");
+  EXPECT_EQ(lines[1]["status"], 403);
+  const std::string log = captured.str();
+  EXPECT_EQ(log.find("rollback"), std::string::npos) << log;
+  EXPECT_EQ(log.find("hooks"), std::string::npos) << log;
+}
+
+TEST_F(ControlAuthTest, RepeatedRefusalsCloseTheConnection) {
+  start();
+  TestClient c(Kind::kTls, server_.port());
+  ASSERT_TRUE(c.connect()) << c.error();
+  for (int i = 0; i < 2; ++i) {
+    c.write(raw_request("POST", "/v1/services/web/rollback", {}, "{}"));
+    const auto a = c.read_answer();
+    EXPECT_EQ(a.status, 401);
+    EXPECT_FALSE(a.closed);
+  }
+  c.write(raw_request("POST", "/v1/services/web/rollback", "berth_nope", "{}"));
+  const auto last = c.read_answer();
+  EXPECT_EQ(last.status, 401);
+  EXPECT_TRUE(last.closed);
+  EXPECT_TRUE(c.wait_closed(std::chrono::seconds(3)));
+  EXPECT_EQ(req("GET", "/v1/services", read_).status, 200);
 }
 
 TEST_F(ControlAuthTest, TokensAndSecretsAreNeverWritten) {

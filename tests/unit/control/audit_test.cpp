@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace berth::control {
 namespace {
@@ -79,6 +80,54 @@ TEST(AuditTest, LogFileIsAppendedAndPrivate) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AuditTest, LogIsRotatedAtItsSizeCap) {
+  const auto dir = std::filesystem::temp_directory_path() / ("berth-audit-cap-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "audit.log").string();
+  constexpr std::uint64_t kCap = 2000;
+  {
+    AuditLog log;
+    ASSERT_TRUE(log.open(path, kCap));
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(log.append(AuditEntry{{}, "c" + std::to_string(i), "x", "POST", "/v1/update", "update_all", 202, "ok"}));
+    }
+  }
+  EXPECT_LE(std::filesystem::file_size(path), kCap);
+  ASSERT_TRUE(std::filesystem::exists(path + ".1"));
+  EXPECT_LE(std::filesystem::file_size(path + ".1"), kCap);
+  EXPECT_GT(std::filesystem::file_size(path + ".1"), kCap / 2);
+  EXPECT_FALSE(std::filesystem::exists(path + ".2"));
+  // The newest entries, without a gap between the old file and the current one.
+  auto callers = [](const std::string& file) {
+    std::vector<int> out;
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      out.push_back(std::stoi(nlohmann::json::parse(line)["caller"].get<std::string>().substr(1)));
+    }
+    return out;
+  };
+  const auto old_lines = callers(path + ".1");
+  const auto new_lines = callers(path);
+  ASSERT_FALSE(old_lines.empty());
+  ASSERT_FALSE(new_lines.empty());
+  EXPECT_EQ(new_lines.back(), 199);
+  EXPECT_EQ(old_lines.back() + 1, new_lines.front());
+  struct stat st {};
+  ASSERT_EQ(::stat((path + ".1").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // A reopened log knows the size of what is already there.
+  {
+    AuditLog log;
+    ASSERT_TRUE(log.open(path, kCap));
+    for (int i = 200; i < 230; ++i) {
+      ASSERT_TRUE(log.append(AuditEntry{{}, "c" + std::to_string(i), "x", "POST", "/v1/update", "update_all", 202, "ok"}));
+    }
+  }
+  EXPECT_LE(std::filesystem::file_size(path), kCap);
+  EXPECT_EQ(callers(path).back(), 229);
   std::filesystem::remove_all(dir);
 }
 
