@@ -102,10 +102,6 @@ Admission admit_request(ParsedRequest&& parsed, const Peer& peer, const TokenSet
     out.request.caller.name = std::string(kUnixSocketCaller);
     out.request.caller.scope = Scope::kAdmin;
   } else if (required != Scope::kNone) {
-    if (auto wait = throttle.retry_after(peer.address, now)) {
-      out.reject = throttled_response(*wait);
-      return out;
-    }
     const TokenRecord* record = nullptr;
     bool presented = true;
     if (required == Scope::kWebhook) {
@@ -116,6 +112,10 @@ Admission admit_request(ParsedRequest&& parsed, const Peer& peer, const TokenSet
       record = presented ? tokens.authenticate(token) : nullptr;
     }
     if (record == nullptr) {
+      if (auto wait = throttle.retry_after(peer.address, now)) {
+        out.reject = throttled_response(*wait);
+        return out;
+      }
       throttle.record_failure(peer.address, now);
       out.reject = unauthorized_response(presented);
       return out;

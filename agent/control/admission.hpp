@@ -37,8 +37,9 @@ struct Admission {
   ApiRequest request;
 };
 
-// Takes the request's parts (the body moves into the admitted request). Failed authentication is
-// recorded in `throttle`; an address over its limit is answered 429 before its credential is looked at.
+// Takes the request's parts (the body moves into the admitted request). The credential is checked
+// first: a valid one is admitted whatever the throttle says. A missing or bad one is recorded in
+// `throttle` and answered 401, or 429 once its address is over the limit.
 Admission admit_request(ParsedRequest&& parsed, const Peer& peer, const TokenSet& tokens, AuthThrottle& throttle,
                         AuthThrottle::Clock::time_point now);
 

@@ -34,9 +34,13 @@ struct ServerLimits {
   std::chrono::milliseconds body_timeout{std::chrono::seconds(20)};    // from the end of its head
   std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};   // each write of an answer
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};    // keep-alive wait for the next request
+  // The keep-alive wait while no request on the connection has presented a valid token (the unix
+  // socket counts as authenticated): an anonymous client cannot hold a slot with GET /v1/health.
+  std::chrono::milliseconds unauthenticated_idle_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(15)};
   std::size_t max_connections = 256;
   std::size_t max_connections_per_address = 64;
+  std::size_t max_unix_connections = 64;  // the unix socket's own budget, apart from max_connections
   std::size_t max_refusals_per_connection = 3;  // 401, 403 and 429 answers; the last one closes it
   std::uint64_t audit_max_bytes = 10 * 1024 * 1024;  // then audit.log becomes audit.log.1 (one kept)
   std::size_t max_requests_per_connection = 10000;

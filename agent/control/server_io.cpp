@@ -249,7 +249,7 @@ net::awaitable<common::Status> accept_tcp(std::shared_ptr<Shared> s) {
       continue;
     }
     std::string address = canonical_address(peer);
-    if (!s->claim_slot(address, true)) {
+    if (!s->claim_slot(address, Transport::kTcp)) {
       spdlog::debug("control: connection from {} refused: too many connections", address);
       continue;  // the socket closes as it goes out of scope
     }
@@ -269,7 +269,7 @@ net::awaitable<common::Status> accept_unix(std::shared_ptr<Shared> s) {
       co_await pause_after(ec, s->executor);
       continue;
     }
-    if (!s->claim_slot("unix", false)) {
+    if (!s->claim_slot("unix", Transport::kUnixSocket)) {
       continue;
     }
     start_unix_session(s, std::move(socket));
@@ -279,12 +279,19 @@ net::awaitable<common::Status> accept_unix(std::shared_ptr<Shared> s) {
 
 }  // namespace
 
-bool Shared::claim_slot(const std::string& address, bool per_address_cap) {
+bool Shared::claim_slot(const std::string& address, Transport transport) {
+  if (transport == Transport::kUnixSocket) {
+    if (unix_connections >= limits.max_unix_connections) {
+      return false;
+    }
+    ++unix_connections;
+    return true;
+  }
   if (connections >= limits.max_connections) {
     return false;
   }
   auto& mine = per_address[address];
-  if (per_address_cap && mine >= limits.max_connections_per_address) {
+  if (mine >= limits.max_connections_per_address) {
     if (mine == 0) {
       per_address.erase(address);
     }
@@ -295,7 +302,11 @@ bool Shared::claim_slot(const std::string& address, bool per_address_cap) {
   return true;
 }
 
-void Shared::release_slot(const std::string& address) {
+void Shared::release_slot(const std::string& address, Transport transport) {
+  if (transport == Transport::kUnixSocket) {
+    --unix_connections;
+    return;
+  }
   --connections;
   const auto it = per_address.find(address);
   if (it != per_address.end() && --it->second == 0) {
@@ -390,6 +401,6 @@ std::uint16_t ControlServer::tcp_port() const {
   return ec ? 0 : ep.port();
 }
 
-std::size_t ControlServer::open_connections() const { return shared_->connections; }
+std::size_t ControlServer::open_connections() const { return shared_->connections + shared_->unix_connections; }
 
 }  // namespace berth::control

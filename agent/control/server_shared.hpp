@@ -33,9 +33,10 @@ struct ControlServer::Shared {
         tokens(api.tokens_file),
         throttle(lim.throttle) {}
 
-  // A connection slot for `address`: false when the server is full or the address has its share.
-  bool claim_slot(const std::string& address, bool per_address_cap);
-  void release_slot(const std::string& address);
+  // A connection slot: false when its budget is spent (TCP's, shared by addresses that each have a share,
+  // or the unix socket's own, so that remote clients can never lock out the operator on the host).
+  bool claim_slot(const std::string& address, Transport transport);
+  void release_slot(const std::string& address, Transport transport);
   // Registers how to close a live connection (for stop()); returns the key to forget it by.
   std::uint64_t track(std::function<void()> close);
   void forget(std::uint64_t key);
@@ -57,7 +58,8 @@ struct ControlServer::Shared {
   // Set when the ControlServer is destroyed: the backend may be gone too, so connection coroutines that
   // are only torn down later (with the io_context) must not call it.
   bool detached = false;
-  std::size_t connections = 0;
+  std::size_t connections = 0;  // TCP
+  std::size_t unix_connections = 0;
   std::size_t event_streams = 0;
   std::map<std::string, std::size_t> per_address;
   std::map<std::uint64_t, std::function<void()>> closers;

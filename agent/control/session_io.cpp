@@ -92,7 +92,11 @@ class Deadline {
 template <class Stream>
 struct Connection {
   Connection(Stream s, std::string addr, Transport t, const net::any_io_executor& ex)
-      : stream(std::move(s)), deadline(ex), address(std::move(addr)), transport(t) {}
+      : stream(std::move(s)),
+        deadline(ex),
+        address(std::move(addr)),
+        transport(t),
+        authenticated(t == Transport::kUnixSocket) {}
 
   void close() {
     boost::system::error_code ignored;
@@ -103,6 +107,7 @@ struct Connection {
   Deadline deadline;
   std::string address;
   Transport transport;
+  bool authenticated;        // a request presented a valid token (the unix socket always is)
   std::size_t refusals = 0;  // 401, 403 and 429 answers on this connection
   std::array<char, kReadChunk> buffer{};
 };
@@ -187,13 +192,15 @@ net::awaitable<void> close_connection(Connection<Stream>& c, bool linger) {
 
 enum class ReadOutcome { kComplete, kRefused, kClosed };
 
-// Reads one request into `parser`. Deadlines: the keep-alive idle wait until its first byte, then the
-// head deadline (from the first byte, or from the start for the first request), then the body deadline
-// from the end of the head.
+// Reads one request into `parser`. Deadlines: the keep-alive idle wait until its first byte (short until
+// the connection has authenticated), then the head deadline (from the first byte, or from the start for
+// the first request), then the body deadline from the end of the head.
 template <class Stream>
 net::awaitable<ReadOutcome> read_request(Connection<Stream>& c, const ServerLimits& limits, RequestParser& parser,
                                          std::string& pending, bool first) {
-  c.deadline.after(first ? limits.header_timeout : limits.idle_timeout);
+  const auto idle =
+      c.authenticated ? limits.idle_timeout : std::min(limits.idle_timeout, limits.unauthenticated_idle_timeout);
+  c.deadline.after(first ? limits.header_timeout : idle);
   bool head_seen = false;
   for (;;) {
     if (!pending.empty()) {
@@ -340,6 +347,9 @@ net::awaitable<bool> answer(Shared& s, Connection<Stream>& c, ParsedRequest pars
   const std::string method = parsed.method;
   Admission adm =
       admit_request(std::move(parsed), Peer{c.transport, c.address}, s.tokens.current(), s.throttle, Clock::now());
+  if (!adm.request.caller.name.empty()) {
+    c.authenticated = true;
+  }
   ApiResponse response;
   bool refused = false;
   if (adm.reject) {
@@ -416,7 +426,7 @@ net::awaitable<void> run_session(std::shared_ptr<Shared> s, std::shared_ptr<Conn
     ~Slot() {
       c.deadline.finish();
       s.forget(key);
-      s.release_slot(c.address);
+      s.release_slot(c.address, c.transport);
     }
   } slot{*s, *c, s->track([weak = std::weak_ptr<Connection<Stream>>(c)] {
            if (auto conn = weak.lock()) {

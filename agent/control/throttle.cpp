@@ -1,11 +1,32 @@
 #include "control/throttle.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
+#include <charconv>
 
 namespace berth::control {
 
+std::string throttle_group(std::string_view address) {
+  std::string text(address.substr(0, address.find('%')));  // without a zone ("fe80::1%eth0")
+  in6_addr v6{};
+  if (text.find(':') == std::string::npos || ::inet_pton(AF_INET6, text.c_str(), &v6) != 1) {
+    return std::string(address);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < 8; i += 2) {
+    const unsigned group = (unsigned{v6.s6_addr[i]} << 8U) | v6.s6_addr[i + 1];
+    std::array<char, 8> hex{};
+    const auto [end, ec] = std::to_chars(hex.data(), hex.data() + hex.size(), group, 16);
+    out.append(hex.data(), end);
+    out += ':';
+  }
+  return out + ":/64";
+}
+
 std::optional<std::chrono::seconds> AuthThrottle::retry_after(const std::string& address, Clock::time_point now) const {
-  const auto it = failures_.find(address);
+  const auto it = failures_.find(throttle_group(address));
   if (it == failures_.end()) {
     return std::nullopt;
   }
@@ -22,10 +43,11 @@ std::optional<std::chrono::seconds> AuthThrottle::retry_after(const std::string&
 }
 
 void AuthThrottle::record_failure(const std::string& address, Clock::time_point now) {
-  if (failures_.size() >= limits_.max_addresses && !failures_.contains(address)) {
+  const std::string key = throttle_group(address);
+  if (failures_.size() >= limits_.max_addresses && !failures_.contains(key)) {
     forget_stale(now);
   }
-  auto& times = failures_[address];
+  auto& times = failures_[key];
   times.push_back(now);
   while (times.size() > limits_.max_failures) {
     times.pop_front();

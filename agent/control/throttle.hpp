@@ -1,8 +1,10 @@
 #pragma once
 
-// Failed-authentication throttle, per client address: after `max_failures` failures within `window`,
-// every request from that address that needs a credential is answered 429 with Retry-After until the
-// oldest of those failures leaves the window. Time is a parameter, so tests need no sleeping.
+// Failed-authentication throttle, per client address (an IPv6 address per /64): after `max_failures`
+// failures within `window`, every further request from that address with no or a bad credential is
+// answered 429 with Retry-After until the oldest of those failures leaves the window. A valid
+// credential is never throttled: others behind the same NAT, or any local user on a loopback listener,
+// must not lock the operators out. Time is a parameter, so tests need no sleeping.
 
 #include <chrono>
 #include <cstddef>
@@ -10,8 +12,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace berth::control {
+
+// The key failures are counted under: an IPv6 address stands for its /64 ("2001:db8:1:2::/64"), since
+// one host usually holds a whole /64; anything else (IPv4, "unix") is its own key.
+std::string throttle_group(std::string_view address);
 
 class AuthThrottle {
  public:

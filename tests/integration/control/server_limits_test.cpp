@@ -190,6 +190,65 @@ TEST_F(ControlLimitsTest, ConnectionsPerAddressAreCapped) {
   EXPECT_TRUE(still_serves());
 }
 
+TEST_F(ControlLimitsTest, UnixSocketHasItsOwnBudget) {
+  control::ServerLimits limits;
+  limits.max_connections = 2;
+  limits.max_unix_connections = 2;
+  const std::string socket = dir_.file("berth.sock");
+  ASSERT_TRUE(server_.start(tls_settings(tokens_file_, socket), dir_.file("state"), limits));
+  auto a = connected();  // the TCP budget taken, by anyone
+  auto b = connected();
+  TestClient third(Kind::kTls, server_.port());
+  EXPECT_FALSE(third.connect());
+  // The operator on the host still gets in.
+  TestClient local(Kind::kUnix, 0, socket);
+  ASSERT_TRUE(local.connect()) << local.error();
+  local.write(raw_request("GET", "/v1/services"));
+  EXPECT_EQ(local.read_answer().status, 200);
+  // And the socket's budget is its own: local clients cannot take the TCP slots either.
+  TestClient second_local(Kind::kUnix, 0, socket);
+  ASSERT_TRUE(second_local.connect());
+  TestClient third_local(Kind::kUnix, 0, socket);
+  if (third_local.connect()) {
+    third_local.write(raw_request("GET", "/v1/services"));
+    EXPECT_EQ(third_local.read_answer(2s).status, 0);
+  }
+  a->close();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(still_serves());
+}
+
+TEST_F(ControlLimitsTest, AnonymousConnectionsHaveAShortIdleLimit) {
+  control::ServerLimits limits;
+  limits.unauthenticated_idle_timeout = 500ms;  // the normal idle limit stays 30 s
+  start(limits);
+  {
+    auto anonymous = connected();
+    anonymous->write(raw_request("GET", "/v1/health"));
+    EXPECT_EQ(anonymous->read_answer().status, 200);
+    const auto began = std::chrono::steady_clock::now();
+    EXPECT_TRUE(anonymous->wait_closed(3s));
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 2s);
+  }
+  {
+    auto known = connected();
+    known->write(raw_request("GET", "/v1/services", token_));
+    EXPECT_EQ(known->read_answer().status, 200);
+    std::this_thread::sleep_for(1500ms);  // longer than the anonymous limit
+    known->write(raw_request("GET", "/v1/health"));  // once authenticated, the connection stays so
+    EXPECT_EQ(known->read_answer().status, 200);
+    std::this_thread::sleep_for(1500ms);  // longer than the anonymous limit
+    known->write(raw_request("GET", "/v1/services", token_));
+    EXPECT_EQ(known->read_answer().status, 200);
+  }
+  {
+    auto wrong = connected();  // a wrong token is no better than none
+    wrong->write(raw_request("GET", "/v1/services", "berth_nope"));
+    EXPECT_EQ(wrong->read_answer().status, 401);
+    EXPECT_TRUE(wrong->wait_closed(3s));
+  }
+}
+
 TEST_F(ControlLimitsTest, EventStreamDeliversAndUnsubscribes) {
   control::ServerLimits limits;
   limits.heartbeat_interval = 300ms;

@@ -105,14 +105,30 @@ TEST_F(AdmissionTest, FailuresAreThrottledWithRetryAfter) {
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(admit("GET", "/v1/services", "berth_guess" + std::to_string(i)).reject->status, 401);
   }
-  auto throttled = admit("GET", "/v1/services", kRead);  // even the right token waits now
+  auto throttled = admit("GET", "/v1/services", "berth_guess_more");
   ASSERT_TRUE(throttled.reject);
   EXPECT_EQ(throttled.reject->status, 429);
   EXPECT_EQ(header(*throttled.reject, "Retry-After"), "60");
+  EXPECT_EQ(admit("GET", "/v1/services").reject->status, 429);
+  EXPECT_EQ(admit("POST", "/v1/hooks/registry/wrong", {}, Transport::kTcp, "{}").reject->status, 429);
   EXPECT_FALSE(admit("GET", "/v1/health").reject);                                // no credential, no throttle
   EXPECT_FALSE(admit("GET", "/v1/services", {}, Transport::kUnixSocket).reject);  // the socket is not throttled
   now_ += std::chrono::seconds(61);
-  EXPECT_FALSE(admit("GET", "/v1/services", kRead).reject);
+  EXPECT_EQ(admit("GET", "/v1/services", "berth_guess_later").reject->status, 401);
+}
+
+TEST_F(AdmissionTest, AValidCredentialIsNeverThrottled) {
+  // Someone else behind the same address (a NAT, or any local user on a loopback listener) guesses.
+  for (int i = 0; i < 50; ++i) {
+    admit("GET", "/v1/services", "berth_guess" + std::to_string(i));
+  }
+  ASSERT_EQ(admit("GET", "/v1/services", "berth_guess").reject->status, 429);
+  auto reader = admit("GET", "/v1/services", kRead);
+  EXPECT_FALSE(reader.reject);
+  EXPECT_EQ(reader.request.caller.name, "reader");
+  EXPECT_FALSE(admit("POST", "/v1/services/web/update", kDeploy, Transport::kTcp, "{}").reject);
+  EXPECT_EQ(admit("POST", "/v1/services/web/update", kRead, Transport::kTcp, "{}").reject->status, 403);
+  EXPECT_FALSE(admit("POST", "/v1/hooks/registry/" + kHook, {}, Transport::kTcp, "{}").reject);
 }
 
 TEST_F(AdmissionTest, PathAndMethodProblems) {
