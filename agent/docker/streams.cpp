@@ -2,7 +2,9 @@
 
 #include "common/text.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <limits>
 
 namespace berth::docker {
 
@@ -42,6 +44,29 @@ common::Status LineSplitter::feed(std::string_view data,
   return {};
 }
 
+namespace {
+
+// Byte counts of the progress stream are only shown, never decided on: anything but a count that fits
+// is 0, and counts are capped so that sums over layers cannot overflow.
+constexpr std::int64_t kMaxByteCount = std::int64_t{1} << 50;
+
+std::int64_t byte_count(const nlohmann::json& detail, const char* key) {
+  const auto it = detail.find(key);
+  if (it == detail.end() || !it->is_number_integer()) {
+    return 0;
+  }
+  if (it->is_number_unsigned()) {
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), kMaxByteCount));
+  }
+  return std::clamp<std::int64_t>(it->get<std::int64_t>(), 0, kMaxByteCount);
+}
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max() : a + b;
+}
+
+}  // namespace
+
 common::Result<PullEvent> parse_pull_event(std::string_view line) {
   auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
@@ -56,12 +81,14 @@ common::Result<PullEvent> parse_pull_event(std::string_view line) {
     e.status = it->get<std::string>();
   }
   if (auto it = j.find("progressDetail"); it != j.end() && it->is_object()) {
-    e.current = it->value("current", std::int64_t{0});
-    e.total = it->value("total", std::int64_t{0});
+    e.current = byte_count(*it, "current");
+    e.total = byte_count(*it, "total");
   }
   // Errors after the stream started arrive in-band with status 200: errorDetail, or the legacy string.
   if (auto it = j.find("errorDetail"); it != j.end() && it->is_object()) {
-    e.error = it->value("message", std::string());
+    if (auto message = it->find("message"); message != it->end() && message->is_string()) {
+      e.error = message->get<std::string>();
+    }
   }
   if (auto it = j.find("error"); e.error.empty() && it != j.end()) {
     e.error = it->is_string() ? it->get<std::string>() : it->dump();
@@ -107,7 +134,7 @@ void PullProgress::apply(const PullEvent& event) {
 std::int64_t PullProgress::bytes_done() const {
   std::int64_t sum = 0;
   for (const auto& [id, l] : layers_) {
-    sum += l.current;
+    sum = saturating_add(sum, l.current);
   }
   return sum;
 }
@@ -115,7 +142,7 @@ std::int64_t PullProgress::bytes_done() const {
 std::int64_t PullProgress::bytes_total() const {
   std::int64_t sum = 0;
   for (const auto& [id, l] : layers_) {
-    sum += l.total;
+    sum = saturating_add(sum, l.total);
   }
   return sum;
 }

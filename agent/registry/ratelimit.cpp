@@ -156,6 +156,10 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   if (year.size() == 2) {
     *y += *y < 70 ? 2000 : 1900;
   }
+  // Beyond these years the clock's nanoseconds overflow; no server means such a date.
+  if (*y < 1970 || *y > 2200) {
+    return std::nullopt;
+  }
   const std::chrono::year_month_day date{std::chrono::year(static_cast<int>(*y)), std::chrono::month(*m),
                                          std::chrono::day(static_cast<unsigned>(*d))};
   if (!date.ok()) {

@@ -38,7 +38,7 @@ struct RateLimitBudget {
 std::optional<RateLimitBudget> parse_rate_limit(std::string_view limit, std::string_view remaining);
 
 // Parses an HTTP-date in any of the three forms HTTP allows: "Sun, 06 Nov 1994 08:49:37 GMT",
-// "Sunday, 06-Nov-94 08:49:37 GMT" and "Sun Nov  6 08:49:37 1994".
+// "Sunday, 06-Nov-94 08:49:37 GMT" and "Sun Nov  6 08:49:37 1994"; years 1970 to 2200 only.
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view value);
 
 // Retry-After as a wait from `now`: delay-seconds ("120") or an HTTP-date (a date in the past is zero).
