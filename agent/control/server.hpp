@@ -6,8 +6,9 @@
 //
 // Every connection has deadlines (TLS handshake, request head, body, each write, keep-alive idle), the
 // head and body are capped on the stream, and the request is authorised only once it has been read
-// whole. The tokens file is re-read when it changes. Mutating requests are appended to
-// <state_dir>/audit.log and logged; tokens and webhook secrets are never written anywhere.
+// whole. The tokens file is re-read when it changes. Mutating requests of authenticated callers are
+// appended to <state_dir>/audit.log and logged; refusals of anonymous ones are only counted
+// (berth_api_refused_total). Tokens and webhook secrets are never written anywhere.
 
 #include "common/error.hpp"
 #include "config/agent_config.hpp"
