@@ -41,8 +41,8 @@ struct ServerLimits {
   std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(15)};
   std::size_t max_connections = 256;
   std::size_t max_connections_per_address = 64;
-  std::size_t max_unix_connections = 64;  // the unix socket's own budget, apart from max_connections
-  std::size_t max_refusals_per_connection = 3;  // 401, 403 and 429 answers; the last one closes it
+  std::size_t max_unix_connections = 64;             // the unix socket's own budget, apart from max_connections
+  std::size_t max_refusals_per_connection = 3;       // 401, 403 and 429 answers; the last one closes it
   std::uint64_t audit_max_bytes = 10 * 1024 * 1024;  // then audit.log becomes audit.log.1 (one kept)
   std::size_t max_requests_per_connection = 10000;
   std::size_t max_event_streams = 64;
