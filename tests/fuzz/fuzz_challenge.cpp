@@ -7,15 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "registry/challenge.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 bool has_upper(std::string_view s) {
   for (char c : s) {

@@ -9,16 +9,13 @@
 #include <string_view>
 
 #include "docker/streams.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 namespace docker = berth::docker;
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 }  // namespace
 

@@ -8,14 +8,11 @@
 #include <string_view>
 
 #include "config/env_file.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 }  // namespace
 

@@ -7,24 +7,22 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "registry/manifest.hpp"
 
 namespace {
 
 namespace registry = berth::registry;
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto newline = input.find('\n');
-  const std::string_view content_type = newline == std::string_view::npos ? std::string_view() : input.substr(0, newline);
+  const std::string_view content_type =
+      newline == std::string_view::npos ? std::string_view() : input.substr(0, newline);
   const std::string_view body = newline == std::string_view::npos ? input : input.substr(newline + 1);
   const auto parsed = registry::parse_manifest(body, content_type);
   if (!parsed) {

@@ -9,17 +9,14 @@
 #include <optional>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "registry/ratelimit.hpp"
 
 namespace {
 
 namespace registry = berth::registry;
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 std::string_view next_line(std::string_view& rest) {
   const auto newline = rest.find('\n');

@@ -5,16 +5,13 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "registry/digest.hpp"
 #include "registry/reference.hpp"
 
 namespace {
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 }  // namespace
 

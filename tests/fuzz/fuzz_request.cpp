@@ -15,16 +15,13 @@
 #include "control/response.hpp"
 #include "control/router.hpp"
 #include "control/target.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 using namespace berth::control;
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 constexpr std::string_view kReadToken = "berth_read";
 constexpr std::string_view kDeployToken = "berth_deploy";

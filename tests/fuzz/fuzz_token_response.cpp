@@ -7,17 +7,14 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "registry/token.hpp"
 
 namespace {
 
 namespace registry = berth::registry;
 
-void check(bool condition) {
-  if (!condition) {
-    std::abort();
-  }
-}
+using berth_fuzz::check;
 
 }  // namespace
 
