@@ -95,8 +95,7 @@ common::Status AuditLog::append(const AuditEntry& entry) {
   }
   const std::string line = audit_line(entry);
   struct stat st {};
-  if (::fstat(fd_, &st) == 0 && st.st_size > 0 &&
-      static_cast<std::uint64_t>(st.st_size) + line.size() > max_bytes_) {
+  if (::fstat(fd_, &st) == 0 && st.st_size > 0 && static_cast<std::uint64_t>(st.st_size) + line.size() > max_bytes_) {
     if (auto rotated = rotate(); !rotated) {
       return rotated;
     }

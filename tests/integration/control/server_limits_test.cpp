@@ -234,7 +234,7 @@ TEST_F(ControlLimitsTest, AnonymousConnectionsHaveAShortIdleLimit) {
     auto known = connected();
     known->write(raw_request("GET", "/v1/services", token_));
     EXPECT_EQ(known->read_answer().status, 200);
-    std::this_thread::sleep_for(1500ms);  // longer than the anonymous limit
+    std::this_thread::sleep_for(1500ms);             // longer than the anonymous limit
     known->write(raw_request("GET", "/v1/health"));  // once authenticated, the connection stays so
     EXPECT_EQ(known->read_answer().status, 200);
     std::this_thread::sleep_for(1500ms);  // longer than the anonymous limit

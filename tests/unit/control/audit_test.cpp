@@ -92,7 +92,8 @@ TEST(AuditTest, LogIsRotatedAtItsSizeCap) {
     AuditLog log;
     ASSERT_TRUE(log.open(path, kCap));
     for (int i = 0; i < 200; ++i) {
-      ASSERT_TRUE(log.append(AuditEntry{{}, "c" + std::to_string(i), "x", "POST", "/v1/update", "update_all", 202, "ok"}));
+      ASSERT_TRUE(
+          log.append(AuditEntry{{}, "c" + std::to_string(i), "x", "POST", "/v1/update", "update_all", 202, "ok"}));
     }
   }
   EXPECT_LE(std::filesystem::file_size(path), kCap);
@@ -123,7 +124,8 @@ TEST(AuditTest, LogIsRotatedAtItsSizeCap) {
     AuditLog log;
     ASSERT_TRUE(log.open(path, kCap));
     for (int i = 200; i < 230; ++i) {
-      ASSERT_TRUE(log.append(AuditEntry{{}, "c" + std::to_string(i), "x", "POST", "/v1/update", "update_all", 202, "ok"}));
+      ASSERT_TRUE(
+          log.append(AuditEntry{{}, "c" + std::to_string(i), "x", "POST", "/v1/update", "update_all", 202, "ok"}));
     }
   }
   EXPECT_LE(std::filesystem::file_size(path), kCap);
