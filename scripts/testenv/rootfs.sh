@@ -76,7 +76,7 @@ pristine_rootfs() {
 # validity of snapshot mirrors), the security and updates suites, and a policy-rc.d that keeps
 # packages from starting daemons inside it.
 rootfs_unpack() {
-  local tar=$1 dir=$2 suite file mirror
+  local tar=$1 dir=$2 suite file mirror extra
   mkdir "$dir"
   tar -C "$dir" -xf "$tar"
   rm -f "$dir/etc/resolv.conf"
