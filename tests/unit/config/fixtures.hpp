@@ -7,10 +7,8 @@
 
 namespace berth::config::testing {
 
-// tests/data/config, found from this file's own path (CMake compiles with absolute source paths).
-inline std::filesystem::path fixture_dir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "config";
-}
+// tests/data/config (BERTH_TEST_DATA_DIR comes from tests/CMakeLists.txt).
+inline std::filesystem::path fixture_dir() { return std::filesystem::path(BERTH_TEST_DATA_DIR) / "config"; }
 
 inline std::string read_fixture(const std::string& relative) {
   std::ifstream in(fixture_dir() / relative, std::ios::binary);

@@ -24,7 +24,7 @@ constexpr ApiVersion kApi144{1, 44};
 const std::string kNewRef = "registry.example.com/acme/web:1.4";
 
 json fixture(const std::string& name) {
-  const auto dir = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "recreate";
+  const auto dir = std::filesystem::path(BERTH_TEST_DATA_DIR) / "recreate";
   std::ifstream in(dir / name);
   EXPECT_TRUE(in.good()) << "missing fixture " << (dir / name);
   return json::parse(in);
