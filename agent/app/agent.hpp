@@ -50,6 +50,21 @@ struct Service {
   int failures = 0;         // checks failed in a row
   int update_failures = 0;  // updates that could not begin, in a row
   bool checking = false;
+  // Coroutines working on this service across a suspension (ServiceWork). While any runs, the service
+  // stays in the map, so their references stay valid: std::map never moves its elements.
+  int work = 0;
+};
+
+// Held by a coroutine for as long as it uses a Service& across co_await.
+class ServiceWork {
+ public:
+  explicit ServiceWork(Service& s) : s_(&s) { ++s_->work; }
+  ~ServiceWork() { --s_->work; }
+  ServiceWork(const ServiceWork&) = delete;
+  ServiceWork& operator=(const ServiceWork&) = delete;
+
+ private:
+  Service* s_;
 };
 
 class Agent final : public control::ApiBackend {
@@ -69,6 +84,8 @@ class Agent final : public control::ApiBackend {
   // Start-up and the main loop (agent_io.cpp).
   boost::asio::awaitable<bool> connect_docker();
   boost::asio::awaitable<void> reconcile_files();
+  // Stops managing the services of service files that went away (none with work in flight).
+  void forget_removed_files();
   boost::asio::awaitable<void> discover_labelled();
   boost::asio::awaitable<void> refresh_running(Service& s);
   boost::asio::awaitable<void> tick();
@@ -87,8 +104,10 @@ class Agent final : public control::ApiBackend {
   // Swaps the service to `digest` (empty: the tag's newest, pulled). `id` names the swap for the API.
   boost::asio::awaitable<common::Result<swap::SwapRecord>> update(const std::string& name, std::string digest,
                                                                   std::string why, std::string id = {});
-  boost::asio::awaitable<common::Result<swap::SwapPlan>> plan_for(const Service& s,
-                                                                  const registry::ImageReference& ref);
+  // `s` is a copy: the plan is made from the service as it was when the update began.
+  boost::asio::awaitable<common::Result<swap::SwapPlan>> plan_for(Service s, registry::ImageReference ref);
+  // True while the service must stay in the map: a swap or other work on it is running.
+  bool in_use(const Service& s) const;
   void spawn(std::function<boost::asio::awaitable<void>()> work);
   void record_swap_end(Service& s, const swap::SwapRecord& r);
 
@@ -122,9 +141,11 @@ class Agent final : public control::ApiBackend {
   std::int64_t last_successful_check_ms_ = 0;
   std::vector<std::int64_t> swap_durations_ms_;  // for the metrics histogram
   std::chrono::steady_clock::time_point next_files_scan_{};
-  std::map<std::string, std::int64_t> file_stamps_;
+  FileStamps file_stamps_;  // of the service files last read
   bool stopping_ = false;
   bool reload_requested_ = false;
+  bool reconciling_ = false;      // reconcile_files runs one at a time
+  bool reconcile_again_ = false;  // the service files changed while it ran
   int swaps_in_flight_ = 0;
 };
 

@@ -13,8 +13,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <sys/stat.h>
-
 #include <ctime>
 #include <filesystem>
 
@@ -53,7 +51,8 @@ Agent::Agent(net::any_io_executor executor, std::string config_path, Desired des
       docker_(executor, config_.docker.socket),
       store_(config_.state_dir),
       engine_(docker_, store_),
-      registry_(executor, registry::RegistryClientSettings::from_config(config_)) {}
+      registry_(executor, registry::RegistryClientSettings::from_config(config_)),
+      file_stamps_(desired_.stamps) {}
 
 Agent::~Agent() = default;
 
@@ -140,6 +139,7 @@ net::awaitable<void> Agent::watch_signals() {
 }
 
 net::awaitable<void> Agent::refresh_running(Service& s) {
+  const ServiceWork work(s);
   auto inspect = co_await docker_.inspect_container(s.name);
   if (!inspect) {
     if (inspect.error().kind == ErrorKind::kNotFound) {
@@ -182,56 +182,82 @@ net::awaitable<void> Agent::refresh_running(Service& s) {
 }
 
 net::awaitable<void> Agent::reconcile_files() {
-  std::set<std::string> networks_done;
+  if (reconciling_) {
+    reconcile_again_ = true;  // the running pass starts over with the new files
+    co_return;
+  }
+  reconciling_ = true;
+  do {
+    reconcile_again_ = false;
+    // A copy: reload() replaces desired_ while a deploy below is suspended.
+    const std::vector<FileService> files = desired_.services;
+    std::set<std::string> networks_done;
+    for (const auto& fs : files) {
+      if (reconcile_again_ || stopping_) {
+        break;
+      }
+      const auto& c = fs.container();
+      if (fs.task.network_mode == config::NetworkMode::kBridge && networks_done.insert(fs.task.network_name()).second) {
+        std::map<std::string, std::string> labels;
+        labels["berth.task"] = fs.task.family;
+        auto net_id = co_await docker_.create_network(fs.task.network_name(), labels);
+        if (!net_id && net_id.error().kind != ErrorKind::kConflict) {
+          log_service(4, c.name, "", "cannot create network " + fs.task.network_name() + ": " + net_id.error().message);
+        }
+      }
+      auto& s = services_[c.name];
+      const ServiceWork work(s);
+      s.name = c.name;
+      s.from_file = true;
+      s.file = fs;
+      s.image = c.image;
+      s.policy = c.docker_labels.empty() ? config::ServicePolicy{} : c.policy;
+      auto inspect = co_await docker_.inspect_container(c.name);
+      std::string why;
+      if (!inspect && inspect.error().kind == ErrorKind::kNotFound) {
+        why = "first start";
+      } else if (inspect) {
+        const auto labels = (*inspect)["Config"].value("Labels", json::object());
+        if (labels.value("berth.spec-hash", std::string()) != fs.spec_hash) {
+          why = "the service file changed";
+        }
+      }
+      if (why.empty()) {
+        co_await refresh_running(s);
+        continue;
+      }
+      log_service(2, c.name, "", why + ": deploying " + c.image);
+      auto result = co_await update(c.name, "", why);
+      if (!result) {
+        log_service(4, c.name, "", "could not deploy: " + result.error().message);
+      }
+    }
+    forget_removed_files();
+  } while (reconcile_again_ && !stopping_);
+  reconciling_ = false;
+}
+
+bool Agent::in_use(const Service& s) const { return s.work > 0 || s.checking || engine_.busy(s.name); }
+
+void Agent::forget_removed_files() {
   std::set<std::string> wanted;
   for (const auto& fs : desired_.services) {
-    const auto& c = fs.container();
-    wanted.insert(c.name);
-    if (fs.task.network_mode == config::NetworkMode::kBridge && networks_done.insert(fs.task.network_name()).second) {
-      std::map<std::string, std::string> labels;
-      labels["berth.task"] = fs.task.family;
-      auto net_id = co_await docker_.create_network(fs.task.network_name(), labels);
-      if (!net_id && net_id.error().kind != ErrorKind::kConflict) {
-        log_service(4, c.name, "", "cannot create network " + fs.task.network_name() + ": " + net_id.error().message);
-      }
-    }
-    auto& s = services_[c.name];
-    s.name = c.name;
-    s.from_file = true;
-    s.file = fs;
-    s.image = c.image;
-    s.policy = c.docker_labels.empty() ? config::ServicePolicy{} : c.policy;
-    auto inspect = co_await docker_.inspect_container(c.name);
-    std::string why;
-    if (!inspect && inspect.error().kind == ErrorKind::kNotFound) {
-      why = "first start";
-    } else if (inspect) {
-      const auto labels = (*inspect)["Config"].value("Labels", json::object());
-      if (labels.value("berth.spec-hash", std::string()) != fs.spec_hash) {
-        why = "the service file changed";
-      }
-    }
-    if (why.empty()) {
-      co_await refresh_running(s);
-      continue;
-    }
-    log_service(2, c.name, "", why + ": deploying " + c.image);
-    auto result = co_await update(c.name, "", why);
-    if (!result) {
-      log_service(4, c.name, "", "could not deploy: " + result.error().message);
-    }
+    wanted.insert(fs.container().name);
   }
-  // Services whose file went away stop being managed; their containers stay unless asked otherwise.
+  // Services whose file went away stop being managed once no work on them runs; their containers stay
+  // unless asked otherwise.
   for (auto it = services_.begin(); it != services_.end();) {
-    if (!it->second.from_file || wanted.count(it->first) != 0 || engine_.busy(it->first)) {
+    const Service& s = it->second;
+    if (!s.from_file || wanted.count(it->first) != 0 || in_use(s)) {
       ++it;
       continue;
     }
-    if (it->second.policy.remove_on_delete && !it->second.container_id.empty()) {
+    if (s.policy.remove_on_delete && !s.container_id.empty()) {
       log_service(2, it->first, "", "service file removed: removing the container (berth.remove-on-delete)");
-      (void)co_await docker_.stop_container(it->second.container_id, 30s);
-      (void)co_await docker_.remove_container(it->second.container_id, docker::RemoveVolumes::kKeep,
-                                              docker::ForceRemove::kNo);
+      spawn([this, id = s.container_id]() -> net::awaitable<void> {
+        (void)co_await docker_.stop_container(id, 30s);
+        (void)co_await docker_.remove_container(id, docker::RemoveVolumes::kKeep, docker::ForceRemove::kNo);
+      });
     } else {
       log_service(2, it->first, "", "service file removed: no longer managed; the container keeps running");
     }
@@ -284,8 +310,12 @@ net::awaitable<void> Agent::discover_labelled() {
     }
   }
   for (auto it = services_.begin(); it != services_.end();) {
-    const bool gone = !it->second.from_file && seen.count(it->first) == 0 && !engine_.busy(it->first);
-    it = gone ? services_.erase(it) : std::next(it);
+    if (it->second.from_file || seen.count(it->first) != 0 || in_use(it->second)) {
+      ++it;
+      continue;
+    }
+    log_service(2, it->first, "", "the labelled container is gone: no longer watched");
+    it = services_.erase(it);
   }
 }
 
@@ -299,6 +329,7 @@ void Agent::reload() {
     spdlog::error("service files not reloaded: fix the problems above (berth validate)");
     return;
   }
+  file_stamps_ = fresh.stamps;
   desired_ = std::move(fresh);
   spawn([this]() -> net::awaitable<void> { co_await reconcile_files(); });
 }
@@ -307,27 +338,23 @@ net::awaitable<void> Agent::tick() {
   const auto now = Clock::now();
   if (now >= next_files_scan_) {
     next_files_scan_ = now + 5s;
-    std::map<std::string, std::int64_t> stamps;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(config_.services_dir, ec)) {
-      struct stat st {};
-      if (entry.path().extension() == ".json" && ::stat(entry.path().c_str(), &st) == 0) {
-        stamps[entry.path().string()] = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec +
-                                        static_cast<std::int64_t>(st.st_size);
-      }
-    }
-    if (!file_stamps_.empty() && stamps != file_stamps_) {
+    auto stamps = service_file_stamps(config_.services_dir);
+    if (stamps != file_stamps_) {
       spdlog::info("service files changed: reloading");
       reload_requested_ = true;
+      file_stamps_ = std::move(stamps);
     }
-    file_stamps_ = std::move(stamps);
     co_await discover_labelled();
   }
   if (reload_requested_) {
     reload();
   }
+  if (!reconciling_) {
+    forget_removed_files();  // those that had work in flight when their file went away
+  }
   for (auto& [name, s] : services_) {
-    if (s.checking || engine_.busy(name) || now < s.next_check || s.policy.policy == config::UpdatePolicy::kManual) {
+    // Not while other work on it runs (a deploy, a check on request): the next tick comes soon enough.
+    if (in_use(s) || now < s.next_check || s.policy.policy == config::UpdatePolicy::kManual) {
       continue;
     }
     s.checking = true;
@@ -372,8 +399,9 @@ net::awaitable<int> Agent::run() {
   notify_ready("starting: " + status_line());
   spdlog::info("berth {} ready: {} service files, watching labelled containers: {}", common::kVersion,
                desired_.services.size(), config_.watch_labeled ? "yes" : "no");
-  co_await reconcile_files();
-  co_await discover_labelled();
+  // The first deploys run beside the main loop, which keeps the watchdog fed and notices new files
+  // meanwhile; the first tick lists the labelled containers.
+  spawn([this]() -> net::awaitable<void> { co_await reconcile_files(); });
   const auto watchdog = watchdog_interval();
   const auto period = watchdog ? std::min<std::chrono::milliseconds>(
                                      1s, std::chrono::duration_cast<std::chrono::milliseconds>(*watchdog / 2))

@@ -53,6 +53,7 @@ std::string expect_label_of(const config::ServicePolicy& p) {
 }  // namespace
 
 net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
+  const ServiceWork work(s);
   const std::string name = s.name;
   const auto schedule = [&s, why](Clock::time_point at) {
     if (why == CheckFor::kSchedule) {
@@ -124,7 +125,7 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   co_return common::Status{};
 }
 
-net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(const Service& s, const registry::ImageReference& ref) {
+net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::ImageReference ref) {
   swap::SwapPlan p;
   p.service = s.name;
   p.image_ref = s.image;
@@ -226,19 +227,6 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
              {"detail", e.message}});
     return e;
   };
-  // An update that could not begin (a Docker Engine or registry error, a leftover container in the way)
-  // leaves the service as it was; it is tried again like a failed check.
-  auto retry_later = [&](const common::Error& e) {
-    auto at = services_.find(name);
-    if (at == services_.end() || engine_.busy(name)) {
-      return;
-    }
-    Service& s = at->second;
-    s.state = "error";
-    s.error = e.message;
-    s.update_failures = std::min(s.update_failures + 1, 8);
-    s.next_check = Clock::now() + retry_after(s.policy.poll.value_or(config_.poll.interval), s.update_failures);
-  };
   auto it = services_.find(name);
   if (it == services_.end()) {
     co_return fail_early(common::make_error(ErrorKind::kNotFound, "no service named " + name));
@@ -246,11 +234,24 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   if (engine_.busy(name)) {
     co_return fail_early(common::make_error(ErrorKind::kConflict, "a swap of " + name + " is already running"));
   }
-  auto ref = registry::parse_reference(it->second.image);
+  Service& s = it->second;
+  const ServiceWork work(s);
+  // An update that could not begin (a Docker Engine or registry error, a leftover container in the way)
+  // leaves the service as it was; it is tried again like a failed check.
+  auto retry_later = [&](const common::Error& e) {
+    if (engine_.busy(name)) {
+      return;  // another swap of it runs: its end decides the state
+    }
+    s.state = "error";
+    s.error = e.message;
+    s.update_failures = std::min(s.update_failures + 1, 8);
+    s.next_check = Clock::now() + retry_after(s.policy.poll.value_or(config_.poll.interval), s.update_failures);
+  };
+  auto ref = registry::parse_reference(s.image);
   if (!ref) {
     co_return fail_early(ref.error());
   }
-  auto plan = co_await plan_for(it->second, *ref);
+  auto plan = co_await plan_for(s, *ref);
   if (!plan) {
     const auto e = plan.error().context("prepare the swap");
     retry_later(e);
@@ -260,13 +261,13 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   plan->to_digest = digest;
   swaps_[id] = json{{"id", id},
                     {"service", name},
-                    {"image", it->second.image},
+                    {"image", s.image},
                     {"to_digest", digest},
                     {"result", "pending"},
                     {"step", "waiting"},
                     {"started", rfc3339(now_ms())}};
   ++swaps_in_flight_;
-  it->second.state = "updating";
+  s.state = "updating";
   log_service(2, name, id, "swap begins (" + why + ")");
   // The global bound on concurrent pulls: wait for a slot.
   net::steady_timer timer(executor_);
@@ -292,7 +293,6 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   auto result = co_await engine_.run(std::move(*plan), progress);
   pulling_.erase(name);
   --swaps_in_flight_;
-  it = services_.find(name);
   if (!result) {
     swaps_[id]["result"] = "failed";
     swaps_[id]["reason"] = result.error().message;
@@ -306,11 +306,9 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
     co_return result.error();
   }
   swaps_[id] = swap_json(*result);
-  if (it != services_.end()) {
-    it->second.update_failures = 0;
-    record_swap_end(it->second, *result);
-    co_await refresh_running(it->second);
-  }
+  s.update_failures = 0;
+  record_swap_end(s, *result);
+  co_await refresh_running(s);
   publish({{"type", "swap"},
            {"swap", id},
            {"service", name},

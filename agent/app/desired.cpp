@@ -3,6 +3,8 @@
 #include "config/config_file.hpp"
 #include "config/docker_mapping.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -49,9 +51,23 @@ std::string config_path_from(const std::string& flag_value) {
   return "/etc/berth/agent.json";
 }
 
+FileStamps service_file_stamps(const std::string& services_dir) {
+  FileStamps stamps;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(services_dir, ec)) {
+    struct stat st {};
+    if (entry.path().extension() == ".json" && ::stat(entry.path().c_str(), &st) == 0) {
+      stamps[entry.path().string()] = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec +
+                                      static_cast<std::int64_t>(st.st_size);
+    }
+  }
+  return stamps;
+}
+
 Desired load_services(const config::AgentConfig& agent, const std::string& config_dir) {
   Desired d;
   d.agent = agent;
+  d.stamps = service_file_stamps(agent.services_dir);
   std::error_code ec;
   if (!fs::exists(agent.services_dir, ec)) {
     return d;  // no services yet: berth still watches labelled containers

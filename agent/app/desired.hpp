@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,8 +28,14 @@ struct FileService {
   [[nodiscard]] const config::ContainerSpec& container() const { return task.containers[index]; }
 };
 
+// What the service files looked like when read: path -> modification time and size. The daemon compares
+// it with the directory's current stamps to notice an added, changed or removed file.
+using FileStamps = std::map<std::string, std::int64_t>;
+FileStamps service_file_stamps(const std::string& services_dir);
+
 struct Desired {
   std::optional<config::AgentConfig> agent;
+  FileStamps stamps;  // taken before the files were read, so a change made while reading is noticed
   std::vector<config::LoadedService> tasks;  // in file name order
   std::vector<FileService> services;         // every container, each task's in start order
   config::Problems problems;

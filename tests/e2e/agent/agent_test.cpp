@@ -7,9 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 namespace berth::test {
@@ -28,6 +34,67 @@ void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
 }
+
+// A registry that accepts connections and never answers, until it is closed: a check against it stays in
+// flight for as long as a test needs, then fails at once (the connections are reset).
+class SilentRegistry {
+ public:
+  SilentRegistry() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on 127.0.0.1";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (int c; (c = ::accept(fd_, nullptr, nullptr)) >= 0;) {
+        const std::lock_guard lock(mutex_);
+        held_.push_back(c);
+      }
+    });
+  }
+  ~SilentRegistry() { close(); }
+  SilentRegistry(const SilentRegistry&) = delete;
+  SilentRegistry& operator=(const SilentRegistry&) = delete;
+
+  [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::size_t held() {
+    const std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+  void close() {
+    if (fd_ < 0) {
+      return;
+    }
+    ::shutdown(fd_, SHUT_RDWR);  // ends the accept loop
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    ::close(fd_);
+    fd_ = -1;
+    const std::lock_guard lock(mutex_);
+    for (int c : held_) {
+      ::close(c);  // the request is unread: the client sees a reset
+    }
+    held_.clear();
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<int> held_;
+};
+
+// The berth binary under test: this build's, or $BERTH_TEST_BINARY (another build of the same tests'
+// subject, such as a sanitizer build).
+std::string berth_binary() { return env_or("BERTH_TEST_BINARY", BERTH_BINARY); }
 
 class AgentE2E : public ::testing::Test {
  protected:
@@ -62,7 +129,8 @@ class AgentE2E : public ::testing::Test {
     agent_.reset();
     shell("docker ps -aq --filter label=e2e.run=" + run_label() + " --filter label=e2e.name=" + name_ +
           " | xargs -r docker rm -f >/dev/null 2>&1");
-    shell("docker network rm berth-" + name_ + " >/dev/null 2>&1");
+    // The networks of this test's tasks: berth-<family>, and every family here starts with name_.
+    shell("docker network ls -q --filter name=berth-" + name_ + " | xargs -r docker network rm >/dev/null 2>&1");
     // By reference, never by image id: the tests run in parallel and tag the same test images into
     // their own repositories, so removing an id would untag another test's image under its feet.
     shell("docker images --digests --format '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}' " + repo_ +
@@ -97,7 +165,29 @@ class AgentE2E : public ::testing::Test {
           {"e2e.name", name_}}}};
   }
 
-  void write_service(const json& task) { write_text(dir_ / "services.d" / (name_ + ".json"), task.dump(2)); }
+  void write_service(const json& task, const std::string& file = {}) {
+    write_text(dir_ / "services.d" / ((file.empty() ? name_ : file) + ".json"), task.dump(2));
+  }
+
+  void set_config(const std::string& key, const json& value) {
+    auto config = json::parse(read_text(dir_ / "agent.json"));
+    config[key] = value;
+    write_text(dir_ / "agent.json", config.dump(2));
+  }
+
+  // The services `berth status --json` lists; nullopt when it fails.
+  std::optional<std::vector<std::string>> listed_services() {
+    auto status = berth({"status", "--json"});
+    auto body = json::parse(status.output, nullptr, false);
+    if (status.exit_code != 0 || body.is_discarded()) {
+      return std::nullopt;
+    }
+    std::vector<std::string> names;
+    for (const auto& s : body.value("services", json::array())) {
+      names.push_back(s.value("name", std::string()));
+    }
+    return names;
+  }
 
   json web_task() const {
     return json{{"family", name_}, {"networkMode", "bridge"}, {"containerDefinitions", {container_def(name_, port_)}}};
@@ -105,12 +195,12 @@ class AgentE2E : public ::testing::Test {
 
   void start_agent(const std::map<std::string, std::string>& env = {}) {
     agent_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BERTH_BINARY, "agent", "--config", (dir_ / "agent.json").string()}, env,
+        std::vector<std::string>{berth_binary(), "agent", "--config", (dir_ / "agent.json").string()}, env,
         (dir_ / "agent.log").string());
   }
 
   RunResult berth(std::vector<std::string> args) {
-    args.insert(args.begin(), BERTH_BINARY);
+    args.insert(args.begin(), berth_binary());
     args.push_back("--url");
     args.push_back("unix://" + (dir_ / "api.sock").string());
     return run_command(args, {}, 180s);
@@ -243,7 +333,7 @@ TEST_F(AgentE2E, ValidateNamesEveryBadField) {
   task["containerDefinitions"][0]["memory"] = "lots";
   task["networkMode"] = "awsvpc";
   write_service(task);
-  auto r = run_command({BERTH_BINARY, "validate", "--config", (dir_ / "agent.json").string()});
+  auto r = run_command({berth_binary(), "validate", "--config", (dir_ / "agent.json").string()});
   EXPECT_EQ(r.exit_code, 78) << r.output;
   const std::string file = "services.d/" + name_ + ".json: ";
   EXPECT_NE(r.output.find(file + "containerDefinitions[0].portMappings[0].hostPort: 70000 is not a port"),
@@ -266,6 +356,14 @@ TEST_F(AgentE2E, SighupPicksUpANewServiceFile) {
   ASSERT_TRUE(serves("v1", 60s)) << agent_log();
 }
 
+TEST_F(AgentE2E, AFirstServiceFileDroppedIntoAnEmptyDirectoryIsDeployed) {
+  push("v1");
+  start_agent();
+  ASSERT_TRUE(eventually([&] { return berth({"status", "--json"}).exit_code == 0; }, 30s)) << agent_log();
+  write_service(web_task());
+  EXPECT_TRUE(serves("v1", 60s)) << "no SIGHUP: the directory is watched\n" << agent_log();
+}
+
 TEST_F(AgentE2E, AMultiContainerTaskSharesANetworkAndSwapsOneContainer) {
   push("v1");
   const std::uint16_t db_port = reserve_port();
@@ -286,6 +384,60 @@ TEST_F(AgentE2E, AMultiContainerTaskSharesANetworkAndSwapsOneContainer) {
   EXPECT_EQ(shell("docker inspect --format '{{.State.StartedAt}}' " + name_ + "-db").output, db_started.output)
       << "swapping the app leaves the database running";
   EXPECT_EQ(shell("docker exec " + name_ + " wget -q -O- http://" + name_ + "-db/").output, "v3");
+}
+
+// A labelled container removed while its registry check is in flight: the check ends on a service that is
+// no longer listed by Docker. berth forgets the service once the check is over (under the asan preset, the
+// check writing to a forgotten service's memory would abort the agent).
+TEST_F(AgentE2E, ALabelledContainerRemovedDuringItsCheckIsForgottenOnceTheCheckEnds) {
+  SilentRegistry registry;
+  const std::string image = registry.host() + "/berth-e2e/" + name_ + ":live";
+  set_config("watch_labeled", true);
+  auto run = shell("docker pull -q " + source_repo_ + ":v1 >/dev/null && docker tag " + source_repo_ + ":v1 " + image +
+                   " && docker run -d --name " + name_ + " --label berth.enable=true --label e2e.run=" + run_label() +
+                   " --label e2e.name=" + name_ + " " + image);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  start_agent();
+  ASSERT_TRUE(eventually([&] { return registry.held() > 0; }, 30s)) << "the check reaches the registry\n"
+                                                                    << agent_log();
+  ASSERT_EQ(shell("docker rm -f " + name_).exit_code, 0);
+  // The agent lists labelled containers every 5 s: one listing at least happens during the check.
+  std::this_thread::sleep_for(6s);
+  registry.close();
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto names = listed_services();
+        return names && std::find(names->begin(), names->end(), name_) == names->end();
+      },
+      30s))
+      << "the service is forgotten\n"
+      << agent_log();
+  EXPECT_TRUE(agent_->running()) << agent_log();
+  shell("docker rmi " + image + " >/dev/null 2>&1");
+}
+
+// The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):
+// the deploy pass starts over with the new files, and every service is deployed once.
+TEST_F(AgentE2E, ServiceFilesChangedDuringADeployAreAllDeployed) {
+  push("slow");
+  const std::uint16_t port_b = reserve_port();
+  const std::uint16_t port_c = reserve_port();
+  auto task = [&](const std::string& suffix, std::uint16_t port, const std::string& image) {
+    json def = container_def(name_ + suffix, port);
+    def["image"] = image;
+    return json{{"family", name_ + suffix}, {"networkMode", "bridge"}, {"containerDefinitions", {def}}};
+  };
+  write_service(task("a", port_, repo_ + ":live"), "a");
+  write_service(task("c", port_c, source_repo_ + ":v3"), "c");
+  start_agent();
+  ASSERT_TRUE(eventually([&] { return agent_log().find("swap begins (first start)") != std::string::npos; }, 60s))
+      << agent_log();
+  write_service(task("b", port_b, source_repo_ + ":v2"), "b");
+  EXPECT_TRUE(serves("slow", 90s)) << agent_log();
+  EXPECT_TRUE(eventually([&] { return http_get(port_b) == "v2" && http_get(port_c) == "v3"; }, 90s)) << agent_log();
+  EXPECT_TRUE(agent_->running()) << agent_log();
+  auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}' | sort");
+  EXPECT_EQ(names.output, name_ + "a\n" + name_ + "b\n" + name_ + "c\n");
 }
 
 // kill -9 after every step of the journal, then a restart: a healthy service, one container, no leftovers.
