@@ -329,6 +329,9 @@ void Agent::reload() {
     spdlog::error("service files not reloaded: fix the problems above (berth validate)");
     return;
   }
+  for (const auto& line : fresh.notes.lines()) {
+    spdlog::info("{}", line);
+  }
   file_stamps_ = fresh.stamps;
   desired_ = std::move(fresh);
   spawn([this]() -> net::awaitable<void> { co_await reconcile_files(); });

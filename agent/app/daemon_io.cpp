@@ -21,6 +21,7 @@ int run_validate(const std::string& config_path) {
     std::fputs(d.problems.to_string().c_str(), stderr);
     return cli::kExitConfig;
   }
+  std::fputs(d.notes.to_string().c_str(), stdout);
   std::printf("%s: ok (%zu services)\n", config_path.c_str(), d.services.size());
   return cli::kExitOk;
 }
@@ -36,6 +37,9 @@ int run_agent(const std::string& config_path) {
     return cli::kExitConfig;
   }
   setup_logging(desired.agent->log_level);
+  for (const auto& line : desired.notes.lines()) {
+    spdlog::info("{}", line);
+  }
   net::io_context ctx(1);
   Agent agent(ctx.get_executor(), config_path, std::move(desired));
   int code = cli::kExitError;

@@ -93,6 +93,7 @@ Desired load_services(const config::AgentConfig& agent, const std::string& confi
     }
     auto loaded = config::load_task_definition(*text, label);
     d.problems.append(loaded.problems);
+    d.notes.append(loaded.notes);
     if (!loaded.ok()) {
       continue;
     }

@@ -39,6 +39,7 @@ struct Desired {
   std::vector<config::LoadedService> tasks;  // in file name order
   std::vector<FileService> services;         // every container, each task's in start order
   config::Problems problems;
+  config::Problems notes;  // fields accepted without effect on this host, said once by validate and at start
 };
 
 // Loads agent.json (a missing file means every default) and every *.json in its services_dir.

@@ -239,6 +239,11 @@ void read_mount_points(ObjectReader& c, ContainerSpec& spec, const TaskContext& 
         std::string message = "no volume named \"" + *volume + "\" in the task's volumes";
         const std::vector<std::string> names(context.volume_names.begin(), context.volume_names.end());
         if (auto hint = closest_name(*volume, names); !hint.empty()) message += "; did you mean \"" + hint + "\"?";
+        if (context.bare_array) {
+          message +=
+              "; a bare containerDefinitions array has no volumes: write the task as an object with \"family\", "
+              "\"volumes\" and \"containerDefinitions\"";
+        }
         m.report("sourceVolume", std::move(message));
         good = false;
       }

@@ -10,6 +10,12 @@ void ProblemSink::add(std::string json_path, std::string message) const {
   problems_->add(file_, std::move(json_path), std::move(message));
 }
 
+void ProblemSink::note(std::string json_path, std::string message) const {
+  if (notes_ != nullptr) {
+    notes_->add(file_, std::move(json_path), std::move(message));
+  }
+}
+
 std::string describe_type(const Json& value) {
   switch (value.type()) {
     case nlohmann::ordered_json::value_t::null: return "null";
@@ -319,12 +325,22 @@ void ObjectReader::ignore(std::initializer_list<std::string_view> keys) {
   for (const auto key : keys) mark(key);
 }
 
+namespace {
+
+bool is_empty_value(const Json& v) {
+  return ((v.is_array() || v.is_object()) && v.empty()) || (v.is_string() && v.get_ref<const std::string&>().empty());
+}
+
+}  // namespace
+
 void ObjectReader::refuse(std::string_view key, std::string_view message) {
   const auto* v = find(key);
-  if (v == nullptr) return;
-  if ((v->is_array() || v->is_object()) && v->empty()) return;
-  if (v->is_string() && v->get_ref<const std::string&>().empty()) return;
-  report(key, std::string(message));
+  if (v != nullptr && !is_empty_value(*v)) report(key, std::string(message));
+}
+
+void ObjectReader::accept_with_note(std::string_view key, std::string_view message) {
+  const auto* v = find(key);
+  if (v != nullptr && !is_empty_value(*v)) sink_->note(path_of(key), std::string(message));
 }
 
 void ObjectReader::report(std::string_view key, std::string message) const {

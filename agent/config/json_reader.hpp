@@ -20,15 +20,19 @@ namespace berth::config::detail {
 // Members keep the order of the file, so problems are reported in reading order.
 using Json = nlohmann::ordered_json;
 
-// Where the problems of one file go.
+// Where the problems of one file go, and its notes (fields accepted but without effect here, said so
+// once) when the loader keeps them.
 class ProblemSink {
  public:
-  ProblemSink(Problems& problems, std::string file) : problems_(&problems), file_(std::move(file)) {}
+  ProblemSink(Problems& problems, std::string file, Problems* notes = nullptr)
+      : problems_(&problems), notes_(notes), file_(std::move(file)) {}
   void add(std::string json_path, std::string message) const;
+  void note(std::string json_path, std::string message) const;
   [[nodiscard]] const std::string& file() const { return file_; }
 
  private:
   Problems* problems_;
+  Problems* notes_;
   std::string file_;
 };
 
@@ -84,6 +88,8 @@ class ObjectReader {
   void ignore(std::initializer_list<std::string_view> keys);
   // Known but refused: when present and not empty (null, [], {}, "" are fine), reports `message`.
   void refuse(std::string_view key, std::string_view message);
+  // Known and accepted without effect: when present and not empty, notes `message`.
+  void accept_with_note(std::string_view key, std::string_view message);
 
   void report(std::string_view key, std::string message) const;
   void report_here(std::string message) const;

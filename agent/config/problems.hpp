@@ -51,6 +51,7 @@ template <class T>
 struct LoadResult {
   std::optional<T> value;
   Problems problems;
+  Problems notes;  // not problems: fields accepted without effect here, each said once
 
   [[nodiscard]] bool ok() const { return value.has_value() && problems.empty(); }
 };

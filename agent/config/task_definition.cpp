@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 
 namespace berth::config {
 
@@ -284,9 +285,9 @@ void read_aws_only_fields(ObjectReader& top) {
              "placement chooses among the instances of an ECS cluster; berth runs the task on this host, so remove it");
   top.refuse("proxyConfiguration", "App Mesh proxy configuration needs ECS; remove it");
   top.refuse("inferenceAccelerators", "Elastic Inference accelerators exist only on ECS; remove them");
-  top.refuse("ephemeralStorage",
-             "ephemeralStorage sizes a Fargate task's disk; here containers use the Docker host's disk (mount a volume "
-             "for more room), so remove it");
+  top.accept_with_note("ephemeralStorage",
+                       "ignored: it sizes a Fargate task's disk; here containers use the Docker host's disk (mount a "
+                       "volume for more room)");
 }
 
 // Names, essential flags and health checks of every container, for the checks that refer to siblings.
@@ -324,20 +325,23 @@ std::optional<int> parse_task_cpu(std::string_view text) {
   return std::nullopt;
 }
 
-LoadResult<TaskSpec> load_task_definition(std::string_view json_text, std::string file_label) {
-  LoadResult<TaskSpec> result;
-  const ProblemSink sink(result.problems, std::move(file_label));
-  const auto root = detail::parse_json(json_text, sink);
-  if (!root) return result;
-  ObjectReader top(*root, "", sink);
-  if (!top.valid()) return result;
-  if (top.find("taskDefinition") != nullptr && top.find("containerDefinitions") == nullptr) {
-    top.report("taskDefinition",
-               "this is the output of describe-task-definition; the service file is the object "
-               "inside \"taskDefinition\"");
-    return result;
-  }
+namespace {
 
+// Every container definition of `definitions` (at `path`), with the checks that refer to siblings.
+void read_containers(const Json& definitions, const std::string& path, TaskSpec& task, TaskContext& context,
+                     const ProblemSink& sink) {
+  if (definitions.empty()) sink.add(path, "is empty; a task needs at least one container");
+  scan_siblings(definitions, path, context, sink);
+  for (std::size_t i = 0; i < definitions.size(); ++i) {
+    ObjectReader c(definitions[i], json_path_index(path, i), sink);
+    if (c.valid()) task.containers.push_back(detail::read_container(c, i, context));
+    c.finish();
+  }
+}
+
+// A task definition object: what register-task-definition takes, or what describe-task-definition returns
+// inside "taskDefinition".
+TaskSpec read_task(ObjectReader& top, const ProblemSink& sink) {
   TaskSpec task;
   TaskContext context;
   read_family(top, task);
@@ -346,13 +350,8 @@ LoadResult<TaskSpec> load_task_definition(std::string_view json_text, std::strin
   read_task_resources(top, task);
   context.task_memory_mib = task.memory_mib;
   detail::for_each_object(top, "volumes", [&](ObjectReader& v, std::size_t) { read_volume(v, task, context); });
-
   if (const Json* definitions = top.array("containerDefinitions")) {
-    if (definitions->empty()) top.report("containerDefinitions", "is empty; a task needs at least one container");
-    scan_siblings(*definitions, top.path_of("containerDefinitions"), context, sink);
-    detail::for_each_object(top, "containerDefinitions", [&](ObjectReader& c, std::size_t i) {
-      task.containers.push_back(detail::read_container(c, i, context));
-    });
+    read_containers(*definitions, top.path_of("containerDefinitions"), task, context, sink);
   } else if (top.find("containerDefinitions") == nullptr) {
     top.report("containerDefinitions", "is missing; a task needs at least one container");
   }
@@ -360,7 +359,50 @@ LoadResult<TaskSpec> load_task_definition(std::string_view json_text, std::strin
   read_aws_only_fields(top);
   top.finish();
   detail::finish_task(task, context, sink);
+  return task;
+}
 
+// A bare containerDefinitions array, as Terraform keeps it: a bridge task named after the file.
+TaskSpec read_container_array(const Json& definitions, const ProblemSink& sink) {
+  TaskSpec task;
+  TaskContext context;
+  const std::string family = std::filesystem::path(sink.file()).stem().string();
+  if (!is_ecs_name(family)) {
+    sink.add("", "a bare containerDefinitions array takes its family from the file's name, and \"" + family +
+                     "\" is not a valid family (1 to 255 letters, digits, '-' or '_'): rename the file");
+  }
+  task.family = family;
+  context.network_mode = task.network_mode;
+  context.bare_array = true;
+  read_containers(definitions, "", task, context, sink);
+  detail::finish_task(task, context, sink);
+  return task;
+}
+
+}  // namespace
+
+LoadResult<TaskSpec> load_task_definition(std::string_view json_text, std::string file_label) {
+  LoadResult<TaskSpec> result;
+  const ProblemSink sink(result.problems, std::move(file_label), &result.notes);
+  const auto root = detail::parse_json(json_text, sink);
+  if (!root) return result;
+  TaskSpec task;
+  if (root->is_array()) {
+    task = read_container_array(*root, sink);
+  } else if (root->is_object() && root->contains("taskDefinition") && !root->contains("containerDefinitions")) {
+    // The output of describe-task-definition, as it is: the definition, and the task's tags beside it.
+    ObjectReader wrapper(*root, "", sink);
+    wrapper.ignore("tags");
+    if (const Json* inner = wrapper.object("taskDefinition")) {
+      ObjectReader top(*inner, "taskDefinition", sink);
+      task = read_task(top, sink);
+    }
+    wrapper.finish();
+  } else {
+    ObjectReader top(*root, "", sink);
+    if (!top.valid()) return result;
+    task = read_task(top, sink);
+  }
   if (result.problems.empty()) result.value = std::move(task);
   return result;
 }

@@ -25,6 +25,7 @@ struct TaskContext {
   std::optional<int> task_memory_mib;
   std::vector<SiblingInfo> siblings;    // by position in containerDefinitions
   std::set<std::string> volume_names;   // task volumes
+  bool bare_array = false;              // a bare containerDefinitions array, which cannot declare volumes
   std::set<std::size_t> restart_given;  // containers with an explicit restartPolicy
   // Host ports held while the task runs, to report a second use: (protocol, port) -> JSON path of the first.
   std::map<std::pair<Protocol, int>, std::string> fixed_host_ports;

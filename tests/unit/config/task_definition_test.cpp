@@ -228,8 +228,6 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
               "manages; use logConfiguration with the fluentd driver and your own Fluent Bit or Fluentd",
           f + "placementConstraints: placement chooses among the instances of an ECS cluster; berth runs the task on "
               "this host, so remove it",
-          f + "ephemeralStorage: ephemeralStorage sizes a Fargate task's disk; here containers use the Docker host's "
-              "disk (mount a volume for more room), so remove it",
       }));
 }
 
@@ -244,10 +242,53 @@ TEST(TaskDefinition, AwsMetadataIsAcceptedAndIgnored) {
   EXPECT_EQ(task.family, "t");
 }
 
-TEST(TaskDefinition, DescribeOutputIsRecognised) {
-  EXPECT_EQ(problems_in(R"({"taskDefinition": {"family": "t"}, "tags": []})"),
-            (std::vector<std::string>{"t.json: taskDefinition: this is the output of describe-task-definition; the "
-                                      "service file is the object inside \"taskDefinition\""}));
+TEST(TaskDefinition, DescribeOutputIsAcceptedAsItIs) {
+  // aws ecs describe-task-definition --include TAGS: the definition with its read-only members, tags beside it.
+  const std::string inner = one_container("", R"("revision": 7, "status": "ACTIVE", "registeredAt": 1700000000.5)");
+  const auto task = loaded(R"({"taskDefinition": )" + inner + R"(, "tags": [{"key": "team", "value": "web"}]})");
+  EXPECT_EQ(task.family, "t");
+  ASSERT_EQ(task.containers.size(), 1U);
+  EXPECT_EQ(task.containers[0].image, "img");
+  // Problems inside name their place in the file; a sibling other than tags is unknown.
+  EXPECT_EQ(problems_in(R"({"taskDefinition": {"family": "t", "containerDefinitions": [{"name": "app"}]}, "x": 1})"),
+            (std::vector<std::string>{"t.json: taskDefinition.containerDefinitions[0]: needs an image",
+                                      "t.json: x: unknown key"}));
+  EXPECT_EQ(problems_in(R"({"taskDefinition": "t"})"),
+            (std::vector<std::string>{"t.json: taskDefinition: must be an object, not a string"}));
+}
+
+TEST(TaskDefinition, ABareContainerArrayIsABridgeTaskNamedAfterItsFile) {
+  // How Terraform keeps container_definitions.
+  auto result = load_task_definition(R"([{"name": "web", "image": "nginx:1.27", "essential": true,
+                                         "portMappings": [{"containerPort": 80, "hostPort": 8080}]},
+                                        {"name": "sidecar", "image": "busybox"}])",
+                                     "services.d/shop-web.json");
+  ASSERT_TRUE(result.ok()) << result.problems.to_string();
+  EXPECT_EQ(result.value->family, "shop-web");
+  EXPECT_EQ(result.value->network_mode, NetworkMode::kBridge);
+  EXPECT_EQ(result.value->containers.size(), 2U);
+  EXPECT_EQ(load_task_definition(R"([{"name": "web"}])", "services.d/web.json").problems.lines(),
+            (std::vector<std::string>{"services.d/web.json: [0]: needs an image"}));
+  EXPECT_EQ(
+      load_task_definition(R"([{"name": "web", "image": "x", "mountPoints": [{"sourceVolume": "data",
+                              "containerPath": "/data"}]}])",
+                           "services.d/web.json")
+          .problems.lines(),
+      (std::vector<std::string>{"services.d/web.json: [0].mountPoints[0].sourceVolume: no volume named \"data\" in "
+                                "the task's volumes; a bare containerDefinitions array has no volumes: write the task "
+                                "as an object with \"family\", \"volumes\" and \"containerDefinitions\""}));
+  EXPECT_EQ(load_task_definition(R"([{"name": "web", "image": "x"}])", "services.d/my.web.json").problems.lines(),
+            (std::vector<std::string>{"services.d/my.web.json: a bare containerDefinitions array takes its family "
+                                      "from the file's name, and \"my.web\" is not a valid family (1 to 255 letters, "
+                                      "digits, '-' or '_'): rename the file"}));
+}
+
+TEST(TaskDefinition, FargateSizingIsAcceptedWithANote) {
+  auto result = load_task_definition(one_container("", R"("ephemeralStorage": {"sizeInGiB": 30})"), "t.json");
+  EXPECT_TRUE(result.ok()) << result.problems.to_string();
+  EXPECT_EQ(result.notes.lines(),
+            (std::vector<std::string>{"t.json: ephemeralStorage: ignored: it sizes a Fargate task's disk; here "
+                                      "containers use the Docker host's disk (mount a volume for more room)"}));
 }
 
 TEST(TaskDefinition, SyntaxAndShape) {
@@ -257,7 +298,8 @@ TEST(TaskDefinition, SyntaxAndShape) {
   EXPECT_EQ(
       problems_in(""),
       (std::vector<std::string>{"t.json: line 1, column 1: not valid JSON: the file is empty; write a JSON object"}));
-  EXPECT_EQ(problems_in("[]"), (std::vector<std::string>{"t.json: must be an object, not an array"}));
+  EXPECT_EQ(problems_in("[]"), (std::vector<std::string>{"t.json: is empty; a task needs at least one container"}));
+  EXPECT_EQ(problems_in("3"), (std::vector<std::string>{"t.json: must be an object, not a number"}));
   EXPECT_EQ(problems_in("{}"), (std::vector<std::string>{
                                    "t.json: family: is missing; name the task (it also names the network "
                                    "berth-<family>)",

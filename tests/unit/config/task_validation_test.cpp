@@ -32,9 +32,6 @@ TEST(TaskValidation, RefusedTaskFields) {
             Lines{"t.json: proxyConfiguration: App Mesh proxy configuration needs ECS; remove it"});
   EXPECT_EQ(container_problems("", R"("inferenceAccelerators": [{"deviceName": "d", "deviceType": "eia2.medium"}])"),
             Lines{"t.json: inferenceAccelerators: Elastic Inference accelerators exist only on ECS; remove them"});
-  EXPECT_EQ(container_problems("", R"("ephemeralStorage": {"sizeInGiB": 30})"),
-            Lines{"t.json: ephemeralStorage: ephemeralStorage sizes a Fargate task's disk; here containers use the "
-                  "Docker host's disk (mount a volume for more room), so remove it"});
   EXPECT_EQ(container_problems("", R"("enableFaultInjection": true)"),
             Lines{"t.json: enableFaultInjection: fault injection endpoints are served by the ECS agent; set false or "
                   "remove it"});
