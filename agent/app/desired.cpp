@@ -97,6 +97,18 @@ Desired load_services(const config::AgentConfig& agent, const std::string& confi
     if (!loaded.ok()) {
       continue;
     }
+    for (std::size_t i = 0; i < loaded.value->volumes.size(); ++i) {
+      auto& volume = loaded.value->volumes[i];
+      if (!volume.efs_file_system) {
+        continue;
+      }
+      if (agent.aws.region) {
+        volume.driver_opts = config::efs_driver_options(volume, *agent.aws.region);
+      } else {
+        d.problems.add(label, "volumes[" + std::to_string(i) + "].efsVolumeConfiguration",
+                       "the file system's address names its region: set aws.region in agent.json");
+      }
+    }
     d.tasks.push_back(config::LoadedService{label, *loaded.value});
     paths.push_back(path.string());
   }

@@ -4,6 +4,7 @@
 #include "config/duration.hpp"
 #include "config/json_reader.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -75,6 +76,18 @@ void read_docker(const Json& value, const ProblemSink& sink, AgentConfig& config
     }
   }
   docker.finish();
+}
+
+void read_aws(const Json& value, const ProblemSink& sink, AgentConfig& config) {
+  ObjectReader aws(value, "aws", sink);
+  if (auto region = aws.string("region")) {
+    if (!is_aws_region(*region)) {
+      aws.report("region", "\"" + *region + "\" is not an AWS region; write for example \"eu-west-1\"");
+    } else {
+      config.aws.region = *region;
+    }
+  }
+  aws.finish();
 }
 
 void read_poll(const Json& value, const ProblemSink& sink, AgentConfig& config) {
@@ -258,6 +271,23 @@ std::optional<NotifyEvent> parse_notify_event(std::string_view text) {
   return std::nullopt;
 }
 
+bool is_aws_region(std::string_view region) {
+  int parts = 0;
+  std::size_t start = 0;
+  while (start <= region.size()) {
+    const auto end = std::min(region.find('-', start), region.size());
+    const auto part = region.substr(start, end - start);
+    if (part.empty() || part.size() > 16) return false;
+    const bool last = end == region.size();
+    for (const char c : part) {
+      if (last ? (c < '0' || c > '9') : (c < 'a' || c > 'z')) return false;
+    }
+    ++parts;
+    start = end + 1;
+  }
+  return parts >= 3;
+}
+
 LoadResult<AgentConfig> load_agent_config(std::string_view json_text, std::string file_label) {
   LoadResult<AgentConfig> result;
   const ProblemSink sink(result.problems, std::move(file_label));
@@ -291,6 +321,7 @@ LoadResult<AgentConfig> load_agent_config(std::string_view json_text, std::strin
     }
   }
   if (const auto* log = top.find("log")) read_log(*log, sink, config);
+  if (const auto* aws = top.find("aws")) read_aws(*aws, sink, config);
   top.finish();
 
   if (result.problems.empty()) result.value = std::move(config);

@@ -63,6 +63,11 @@ struct PollSettings {
   int jitter_percent = 10;  // each wait is interval +/- this share of it, so a fleet spreads out
 };
 
+// AWS settings. The region names the endpoints berth derives (EFS file systems' addresses).
+struct AwsSettings {
+  std::optional<std::string> region;
+};
+
 struct AgentConfig {
   DockerSettings docker;
   std::string state_dir = "/var/lib/berth";
@@ -74,7 +79,11 @@ struct AgentConfig {
   std::optional<std::string> docker_config = "/root/.docker/config.json";  // null in the file turns it off
   std::vector<NotifyTarget> notify;
   LogLevel log_level = LogLevel::kInfo;  // log.level
+  AwsSettings aws;
 };
+
+// "us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1": lower-case words and a number, by hyphens.
+bool is_aws_region(std::string_view region);
 
 // Reads agent.json text. `file_label` names the file in problems (see display_path). Empty text or
 // whitespace only is an empty object: every default.

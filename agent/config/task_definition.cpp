@@ -124,6 +124,56 @@ void read_task_resources(ObjectReader& top, TaskSpec& task) {
   }
 }
 
+// EFS over plain NFS, as ECS mounts it without transit encryption or IAM. Those two (and access points,
+// which need them) need amazon-efs-utils' mount helper, which Docker's local driver does not call.
+bool read_efs(ObjectReader e, TaskVolume& volume) {
+  constexpr std::string_view kHelper =
+      "needs amazon-efs-utils (its TLS tunnel and IAM authorization), which Docker's volume driver cannot run: "
+      "mount the file system on this host (mount -t efs -o tls,iam, or /etc/fstab) and use host.sourcePath";
+  bool good = true;
+  if (auto id = e.string("fileSystemId")) {
+    const bool hex = id->size() == 11 || id->size() == 20;
+    if (!common::starts_with(*id, "fs-") || !hex ||
+        !std::all_of(id->begin() + 3, id->end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+      e.report("fileSystemId", "\"" + *id + "\" is not an EFS file system id (fs- and 8 or 17 hex digits)");
+      good = false;
+    }
+    volume.efs_file_system = *id;
+  } else {
+    if (e.find("fileSystemId") == nullptr) e.report_here("needs a fileSystemId");
+    good = false;
+  }
+  if (auto root = e.string("rootDirectory")) {
+    if (auto problem = absolute_path_problem(*root); !problem.empty()) {
+      e.report("rootDirectory", std::move(problem));
+      good = false;
+    }
+    volume.efs_root = *root;
+  }
+  if (auto tls = e.string("transitEncryption"); tls && *tls == "ENABLED") {
+    e.report("transitEncryption", "ENABLED " + std::string(kHelper));
+    good = false;
+  } else if (tls && *tls != "DISABLED") {
+    e.report("transitEncryption", "\"" + *tls + "\" is not ENABLED or DISABLED");
+    good = false;
+  }
+  e.ignore("transitEncryptionPort");  // the TLS tunnel's port: without TLS there is none
+  if (const Json* auth = e.object("authorizationConfig")) {
+    ObjectReader a(*auth, e.path_of("authorizationConfig"), e.sink());
+    if (auto iam = a.string("iam"); iam && *iam == "ENABLED") {
+      a.report("iam", "ENABLED " + std::string(kHelper));
+      good = false;
+    }
+    if (auto point = a.string("accessPointId"); point && !point->empty()) {
+      a.report("accessPointId", "an access point " + std::string(kHelper));
+      good = false;
+    }
+    a.finish();
+  }
+  e.finish();
+  return good;
+}
+
 void read_volume(ObjectReader& v, TaskSpec& task, TaskContext& context) {
   TaskVolume volume;
   bool good = true;
@@ -203,9 +253,13 @@ void read_volume(ObjectReader& v, TaskSpec& task, TaskContext& context) {
              "or dockerVolumeConfiguration");
     good = false;
   }
-  v.refuse("efsVolumeConfiguration",
-           "ECS mounts EFS itself; mount the file system on this host (amazon-efs-utils and /etc/fstab) and use "
-           "host.sourcePath");
+  if (const Json* efs = v.object("efsVolumeConfiguration")) {
+    good = read_efs(ObjectReader(*efs, v.path_of("efsVolumeConfiguration"), v.sink()), volume) && good;
+    if (host != nullptr || docker != nullptr) {
+      v.report_here("give one of host, dockerVolumeConfiguration and efsVolumeConfiguration");
+      good = false;
+    }
+  }
   v.refuse("fsxWindowsFileServerVolumeConfiguration",
            "FSx for Windows File Server volumes are for Windows containers; berth runs Linux containers");
   if (good) task.volumes.push_back(std::move(volume));
@@ -405,6 +459,14 @@ LoadResult<TaskSpec> load_task_definition(std::string_view json_text, std::strin
   }
   if (result.problems.empty()) result.value = std::move(task);
   return result;
+}
+
+std::map<std::string, std::string> efs_driver_options(const TaskVolume& volume, const std::string& region) {
+  // The mount options AWS documents for EFS over NFSv4.1.
+  return {{"type", "nfs"},
+          {"o", "addr=" + volume.efs_file_system.value_or("") + ".efs." + region +
+                    ".amazonaws.com,nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport"},
+          {"device", ":" + volume.efs_root}};
 }
 
 const ContainerSpec* TaskSpec::container(std::string_view name) const {

@@ -169,7 +169,15 @@ struct TaskVolume {
   std::map<std::string, std::string> driver_opts;
   std::map<std::string, std::string> labels;
   bool must_exist = false;  // scope shared with autoprovision false: the agent checks, never creates
+  // An EFS file system, mounted over NFS by Docker's local driver; its address needs the region, which
+  // comes from agent.json (efs_driver_options).
+  std::optional<std::string> efs_file_system;
+  std::string efs_root = "/";
 };
+
+// The local driver's options that mount an EFS file system in `region` (what amazon-efs-utils would do
+// without TLS or IAM).
+std::map<std::string, std::string> efs_driver_options(const TaskVolume& volume, const std::string& region);
 
 enum class PidMode { kDefault, kHost };
 enum class IpcMode { kDefault, kHost, kNone };

@@ -1,6 +1,7 @@
 // The task definitions of ../shared/corpus/ecs, written by others, read by `berth validate` as a user
-// would: each file's outcome (accepted, or the JSON paths refused) must match tests/data/corpus/outcomes.tsv,
-// so that any change of outcome shows in review. On a mismatch the test prints the whole table as it is now.
+// would: each file's outcome (accepted, or the JSON paths refused) must match
+// tests/data/corpus/outcomes.tsv, so that any change of outcome shows in review. agent.json names a
+// region, as on a host in AWS. On a mismatch the test prints the whole table as it is now.
 #include "support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -63,7 +64,8 @@ std::string outcome_of(const fs::path& file, const fs::path& work) {
   fs::create_directories(dir / "services.d");
   fs::copy_file(file, dir / "services.d" / file.filename(), fs::copy_options::overwrite_existing);
   std::ofstream(dir / "agent.json") << R"({"services_dir": ")" << (dir / "services.d").string()
-                                    << R"(", "state_dir": ")" << (dir / "state").string() << R"("})";
+                                    << R"(", "state_dir": ")" << (dir / "state").string()
+                                    << R"(", "aws": {"region": "eu-west-1"}})";
   auto r = run_command({BERTH_BINARY, "validate", "--config", (dir / "agent.json").string()});
   if (r.exit_code == 0) return "accepted";
   if (r.exit_code != 78) return "exit " + std::to_string(r.exit_code) + ": " + r.output;

@@ -281,5 +281,20 @@ TEST(AgentConfig, NotifyEventNames) {
   EXPECT_EQ(to_string(NotifyEvent::kUpdateAvailable), "update_available");
 }
 
+TEST(AgentConfig, AwsRegion) {
+  const auto loaded = load_agent_config(R"({"aws": {"region": "us-gov-west-1"}})", "agent.json");
+  ASSERT_TRUE(loaded.ok()) << loaded.problems.to_string();
+  EXPECT_EQ(loaded.value->aws.region, "us-gov-west-1");
+  EXPECT_EQ(problems_of(R"({"aws": {"region": "Ireland"}})"),
+            (std::vector<std::string>{
+                "agent.json: aws.region: \"Ireland\" is not an AWS region; write for example \"eu-west-1\""}));
+  for (const char* good : {"eu-west-1", "cn-north-1", "ap-southeast-4", "eu-central-2"}) {
+    EXPECT_TRUE(is_aws_region(good)) << good;
+  }
+  for (const char* bad : {"", "eu-west", "eu-west-1a", "EU-WEST-1", "eu--1", "-eu-west-1", "eu-west-1-"}) {
+    EXPECT_FALSE(is_aws_region(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace berth::config

@@ -187,8 +187,6 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
           f + "networkMode: awsvpc gives each task its own elastic network interface, which only ECS can attach; use "
               "bridge (the task's containers reach each other by name on the network berth-<family>) or host",
           f + "cpu: \"lots\" is not a CPU amount; write CPU units (\"1024\") or vCPUs (\"1 vCPU\")",
-          f + "volumes[0].efsVolumeConfiguration: ECS mounts EFS itself; mount the file system on this host "
-              "(amazon-efs-utils and /etc/fstab) and use host.sourcePath",
           f + "volumes[1].name: \"data\" is already the name of another volume",
           f + "containerDefinitions[1].name: \"web\" is already the name of containerDefinitions[0]; container names "
               "are Docker container names and must be unique",
@@ -281,6 +279,42 @@ TEST(TaskDefinition, ABareContainerArrayIsABridgeTaskNamedAfterItsFile) {
             (std::vector<std::string>{"services.d/my.web.json: a bare containerDefinitions array takes its family "
                                       "from the file's name, and \"my.web\" is not a valid family (1 to 255 letters, "
                                       "digits, '-' or '_'): rename the file"}));
+}
+
+TEST(TaskDefinition, AnEfsVolumeWithoutTlsOrIamIsAnNfsVolume) {
+  const auto task =
+      loaded(one_container(R"("mountPoints": [{"sourceVolume": "shared", "containerPath": "/srv"}])",
+                           R"("volumes": [{"name": "shared", "efsVolumeConfiguration": {"fileSystemId": "fs-c3c9bcbb",
+         "rootDirectory": "/web", "transitEncryption": "DISABLED", "authorizationConfig": {"iam": "DISABLED"}}}])"));
+  ASSERT_EQ(task.volumes.size(), 1U) << task.family;
+  EXPECT_EQ(task.volumes[0].efs_file_system, "fs-c3c9bcbb");
+  EXPECT_EQ(task.volumes[0].kind, VolumeKind::kDockerVolume);
+  EXPECT_EQ(task.volumes[0].source, "berth-t-shared");
+  const auto opts = efs_driver_options(task.volumes[0], "eu-west-1");
+  EXPECT_EQ(opts.at("type"), "nfs");
+  EXPECT_EQ(opts.at("device"), ":/web");
+  EXPECT_EQ(opts.at("o"),
+            "addr=fs-c3c9bcbb.efs.eu-west-1.amazonaws.com,nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,"
+            "retrans=2,noresvport");
+}
+
+TEST(TaskDefinition, AnEfsVolumeThatNeedsTheMountHelperIsRefused) {
+  const std::string helper =
+      " needs amazon-efs-utils (its TLS tunnel and IAM authorization), which Docker's volume driver cannot run: "
+      "mount the file system on this host (mount -t efs -o tls,iam, or /etc/fstab) and use host.sourcePath";
+  EXPECT_EQ(
+      problems_in(one_container("", R"("volumes": [{"name": "v", "efsVolumeConfiguration": {"fileSystemId":
+          "fs-0123456789abcdef0", "transitEncryption": "ENABLED", "transitEncryptionPort": 2049,
+          "authorizationConfig": {"iam": "ENABLED", "accessPointId": "fsap-1"}}}])")),
+      (std::vector<std::string>{"t.json: volumes[0].efsVolumeConfiguration.transitEncryption: ENABLED" + helper,
+                                "t.json: volumes[0].efsVolumeConfiguration.authorizationConfig.iam: ENABLED" + helper,
+                                "t.json: volumes[0].efsVolumeConfiguration.authorizationConfig.accessPointId: an "
+                                "access point" +
+                                    helper}));
+  EXPECT_EQ(problems_in(one_container("", R"("volumes": [{"name": "v", "efsVolumeConfiguration":
+                                              {"fileSystemId": "FILESYSTEM_ID"}}])")),
+            (std::vector<std::string>{"t.json: volumes[0].efsVolumeConfiguration.fileSystemId: \"FILESYSTEM_ID\" is "
+                                      "not an EFS file system id (fs- and 8 or 17 hex digits)"}));
 }
 
 TEST(TaskDefinition, FargateSizingIsAcceptedWithANote) {
