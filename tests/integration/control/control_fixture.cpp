@@ -226,16 +226,10 @@ TestClient::TestClient(Kind kind, std::uint16_t port, std::string unix_path, Tls
 TestClient::~TestClient() { close(); }
 
 void TestClient::close() {
-  boost::system::error_code ec;
-  if (tls_) {
-    tls_->next_layer().close(ec);
-  }
-  if (plain_) {
-    plain_->close(ec);
-  }
-  if (unix_) {
-    unix_->close(ec);
-  }
+  on_socket([](auto& socket) {
+    boost::system::error_code ec;
+    socket.close(ec);
+  });
 }
 
 bool TestClient::run_until(std::chrono::milliseconds timeout, const bool& done) {
@@ -245,7 +239,12 @@ bool TestClient::run_until(std::chrono::milliseconds timeout, const bool& done) 
     io_.run_one_until(deadline);
   }
   if (!done) {
-    close();  // cancels the pending operation
+    // Cancelled, not closed: a read that timed out leaves the connection usable, and closed() keeps
+    // meaning that the server closed it.
+    on_socket([](auto& socket) {
+      boost::system::error_code ec;
+      socket.cancel(ec);
+    });
     io_.restart();
     io_.run();
   }
@@ -321,7 +320,7 @@ std::string TestClient::read_some(std::chrono::milliseconds timeout) {
   std::array<char, 16384> chunk{};
   auto finish = [&](const boost::system::error_code& ec, std::size_t n) {
     got.assign(chunk.data(), n);
-    closed_ = ec && n == 0;
+    closed_ = ec && n == 0 && ec != net::error::operation_aborted;
     done = true;
   };
   if (tls_) {

@@ -153,6 +153,19 @@ class TestClient {
 
  private:
   bool run_until(std::chrono::milliseconds timeout, const bool& done);
+  // Calls `fn` with the socket under whichever stream this client uses.
+  template <class Fn>
+  void on_socket(Fn fn) {
+    if (tls_) {
+      fn(tls_->next_layer());
+    }
+    if (plain_) {
+      fn(*plain_);
+    }
+    if (unix_) {
+      fn(*unix_);
+    }
+  }
 
   Kind kind_;
   std::uint16_t port_;
