@@ -128,6 +128,7 @@ Admission admit_request(ParsedRequest&& parsed, const Peer& peer, const TokenSet
                                       "; this needs " + std::string(to_string(required)));
       return out;
     }
+    out.token = *record;
   }
   if (out.route == RouteId::kRegistryHook) {
     // The secret has done its work: nothing downstream (backend, logs, audit) gets to see it.

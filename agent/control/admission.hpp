@@ -35,6 +35,9 @@ struct Admission {
   // Complete when admitted; method and path (normalised) when routed. On the webhook route the secret
   // is gone from params and path ("/v1/hooks/<redacted>") once it has been checked.
   ApiRequest request;
+  // The tokens file's record that admitted the caller (none on the unix socket or a route that needs no
+  // token): an event stream checks it again while it runs, and ends once it no longer counts.
+  std::optional<TokenRecord> token;
 };
 
 // Takes the request's parts (the body moves into the admitted request). The credential is checked

@@ -6,7 +6,8 @@
 //
 // Every connection has deadlines (TLS handshake, request head, body, each write, keep-alive idle), the
 // head and body are capped on the stream, and the request is authorised only once it has been read
-// whole. The tokens file is re-read when it changes. Mutating requests of authenticated callers are
+// whole. The tokens file is re-read when it changes, and an event stream ends within seconds once the
+// token that opened it is revoked. Mutating requests of authenticated callers are
 // appended to <state_dir>/audit.log and logged; refusals of anonymous ones are only counted
 // (berth_api_refused_total). Tokens and webhook secrets are never written anywhere.
 
@@ -39,6 +40,9 @@ struct ServerLimits {
   // socket counts as authenticated): an anonymous client cannot hold a slot with GET /v1/health.
   std::chrono::milliseconds unauthenticated_idle_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds heartbeat_interval{std::chrono::seconds(15)};
+  // How often an open event stream checks that the token that opened it still counts (and at every
+  // event it sends); a revoked token's stream is closed.
+  std::chrono::milliseconds token_recheck_interval{std::chrono::seconds(2)};
   std::size_t max_connections = 256;
   std::size_t max_connections_per_address = 64;
   std::size_t max_unix_connections = 64;             // the unix socket's own budget, apart from max_connections

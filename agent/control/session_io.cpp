@@ -1,6 +1,6 @@
 // One connection of the control endpoint: TLS handshake, then requests read with deadlines and caps,
 // admitted by the pure admission check, answered by the backend, written with a deadline; GET /v1/events
-// turns the connection into a server-sent event stream.
+// turns the connection into a server-sent event stream, which ends when the token that opened it is revoked.
 #include "control/admission.hpp"
 #include "control/audit.hpp"
 #include "control/request_parser.hpp"
@@ -20,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <exception>
@@ -260,13 +261,29 @@ void record(Shared& s, const std::string& method, const Admission& adm, const st
   }
 }
 
+// Whether the caller that opened an event stream may still watch it: the token that admitted it is still
+// in the tokens file with a scope the route allows (the unix socket has no token to lose).
+bool still_admitted(Shared& s, const Admission& adm) {
+  return !adm.token || s.tokens.current().still_grants(*adm.token, required_scope(adm.route));
+}
+
 template <class Stream>
-net::awaitable<void> pump_events(Connection<Stream>& c, EventQueue& q, const ServerLimits& limits) {
+net::awaitable<void> pump_events(Shared& s, Connection<Stream>& c, EventQueue& q, const Admission& adm) {
+  const ServerLimits& limits = s.limits;
   auto next_beat = Clock::now() + limits.heartbeat_interval;
+  auto next_check = Clock::now() + limits.token_recheck_interval;
   for (;;) {
     if (q.overflowed) {
       spdlog::warn("control: event stream to {} dropped: the client fell {} events behind", c.address, q.max_items);
       co_return;
+    }
+    if (!q.items.empty() || Clock::now() >= next_check) {
+      if (!still_admitted(s, adm)) {
+        spdlog::info("control: event stream to {} closed: token \"{}\" is no longer valid", c.address, adm.token->name);
+        co_await write_all(c, sse_comment("token no longer valid"), limits.write_timeout);
+        co_return;
+      }
+      next_check = Clock::now() + limits.token_recheck_interval;
     }
     if (!q.items.empty()) {
       std::string batch;
@@ -286,7 +303,7 @@ net::awaitable<void> pump_events(Connection<Stream>& c, EventQueue& q, const Ser
       next_beat = Clock::now() + limits.heartbeat_interval;
       continue;
     }
-    q.wake.expires_at(next_beat);
+    q.wake.expires_at(std::min(next_beat, next_check));
     co_await q.wake.async_wait(kTuple);
     const net::cancellation_state state = co_await net::this_coro::cancellation_state;
     if (state.cancelled() != net::cancellation_type::none) {
@@ -309,7 +326,7 @@ net::awaitable<void> watch_client(Connection<Stream>& c) {
 }
 
 template <class Stream>
-net::awaitable<void> stream_events(Shared& s, Connection<Stream>& c) {
+net::awaitable<void> stream_events(Shared& s, Connection<Stream>& c, const Admission& adm) {
   if (s.event_streams >= s.limits.max_event_streams) {
     const auto busy = error_response(503, "busy", "too many event streams open");
     const std::string bytes = serialize_response(busy, KeepAlive::kNo);
@@ -336,7 +353,7 @@ net::awaitable<void> stream_events(Shared& s, Connection<Stream>& c) {
     co_return;
   }
   spdlog::debug("control: event stream opened for {}", c.address);
-  co_await (pump_events(c, *queue, s.limits) || watch_client(c));
+  co_await (pump_events(s, c, *queue, adm) || watch_client(c));
   spdlog::debug("control: event stream closed for {}", c.address);
 }
 
@@ -359,7 +376,7 @@ net::awaitable<bool> answer(Shared& s, Connection<Stream>& c, ParsedRequest pars
     response = error_response(503, "audit_unavailable", "the audit log cannot be written; nothing was changed");
   } else if (adm.route == RouteId::kEvents) {
     record(s, method, adm, c.address, ApiResponse{});
-    co_await stream_events(s, c);
+    co_await stream_events(s, c, adm);
     co_return false;
   } else {
     c.deadline.clear();

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <set>
 
 namespace berth::control {
@@ -173,5 +174,12 @@ const TokenRecord* TokenSet::find(std::string_view presented, bool webhook) cons
 const TokenRecord* TokenSet::authenticate(std::string_view presented) const { return find(presented, false); }
 
 const TokenRecord* TokenSet::match_webhook_secret(std::string_view secret) const { return find(secret, true); }
+
+bool TokenSet::still_grants(const TokenRecord& admitted, Scope required) const {
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
+    return e.record.name == admitted.name && e.record.sha256 == admitted.sha256 &&
+           scope_allows(e.record.scope, required);
+  });
+}
 
 }  // namespace berth::control

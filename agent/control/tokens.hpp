@@ -56,6 +56,9 @@ class TokenSet {
   [[nodiscard]] const TokenRecord* authenticate(std::string_view presented) const;
   // The webhook record whose secret is `secret`, compared the same way; nullptr when none.
   [[nodiscard]] const TokenRecord* match_webhook_secret(std::string_view secret) const;
+  // Whether the token `admitted` was read from is still here (same name and hash: revoked and created
+  // again is another token) with a scope that allows `required`.
+  [[nodiscard]] bool still_grants(const TokenRecord& admitted, Scope required) const;
 
   [[nodiscard]] bool empty() const { return entries_.empty(); }
   [[nodiscard]] std::size_t size() const { return entries_.size(); }

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <thread>
 
 namespace berth::test {
 namespace {
@@ -42,6 +44,31 @@ class ControlAuthTest : public ::testing::Test {
   }
 
   static nlohmann::json json_of(const HttpAnswer& a) { return nlohmann::json::parse(a.body, nullptr, false); }
+
+  // Opens GET /v1/events with `token` and reads until the stream says it is subscribed.
+  std::unique_ptr<TestClient> open_events(const std::string& token) {
+    auto c = std::make_unique<TestClient>(Kind::kTls, server_.port());
+    EXPECT_TRUE(c->connect()) << c->error();
+    c->write(raw_request("GET", "/v1/events", token));
+    const std::string got = read_until(*c, ": subscribed", std::chrono::seconds(5));
+    EXPECT_NE(got.find(": subscribed"), std::string::npos) << got;
+    return c;
+  }
+
+  // What arrives until `text` has (empty `text`: until the server closes) or `timeout` passes.
+  static std::string read_until(TestClient& c, std::string_view text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string got;
+    while (!c.closed() && (text.empty() || got.find(text) == std::string::npos)) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        break;
+      }
+      got += c.read_some(left);
+    }
+    return got;
+  }
 
   [[nodiscard]] std::vector<nlohmann::json> audit_lines() const {
     std::ifstream in(state_dir_ + "/audit.log");
@@ -109,6 +136,37 @@ TEST_F(ControlAuthTest, RevokedTokenIs401WithoutRestart) {
   const auto fresh = control::TokenStore(tokens_file_).create("ci2", Scope::kDeploy, std::chrono::system_clock::now());
   ASSERT_TRUE(fresh);
   EXPECT_EQ(req("POST", "/v1/services/web/update", *fresh, "{}").status, 202);
+}
+
+TEST_F(ControlAuthTest, RevokedTokenEndsItsEventStreams) {
+  using namespace std::chrono_literals;
+  start();
+  auto reader = open_events(read_);
+  auto deployer = open_events(deploy_);
+  ASSERT_EQ(server_.backend().subscribers(), 2u);
+
+  // An event sent right after a revocation reaches only the streams whose tokens still count, and the
+  // revoked token's stream is closed.
+  ASSERT_TRUE(control::TokenStore(tokens_file_).revoke("reader"));
+  server_.on_server_thread([&] { server_.backend().emit({{"type", "check"}, {"service", "web"}}); });
+  const std::string delivered = read_until(*deployer, "data: ", 5s);
+  EXPECT_NE(delivered.find(R"(data: {"service":"web","type":"check"})"), std::string::npos) << delivered;
+  const std::string after_revoke = read_until(*reader, {}, 5s);
+  EXPECT_TRUE(reader->closed()) << "the stream of a revoked token is still open";
+  EXPECT_EQ(after_revoke.find("data: "), std::string::npos) << after_revoke;
+  EXPECT_FALSE(deployer->closed());
+
+  // A quiet stream notices too, within a few seconds, without any event to send.
+  ASSERT_TRUE(control::TokenStore(tokens_file_).revoke("ci"));
+  const auto revoked_at = std::chrono::steady_clock::now();
+  read_until(*deployer, {}, 5s);
+  EXPECT_TRUE(deployer->closed()) << "a quiet stream of a revoked token is still open";
+  EXPECT_LT(std::chrono::steady_clock::now() - revoked_at, 5s);
+  for (int i = 0; i < 50 && server_.backend().subscribers() != 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(server_.backend().subscribers(), 0u);
+  EXPECT_EQ(req("GET", "/v1/events", read_).status, 401);
 }
 
 TEST_F(ControlAuthTest, RepeatedFailuresAreThrottled) {

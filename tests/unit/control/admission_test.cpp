@@ -65,6 +65,9 @@ TEST_F(AdmissionTest, ScopesAreEnforced) {
   auto ok = admit("GET", "/v1/services/web", kRead);
   ASSERT_FALSE(ok.reject);
   EXPECT_EQ(ok.request.caller.name, "reader");
+  ASSERT_TRUE(ok.token);  // what an event stream checks again while it runs
+  EXPECT_EQ(ok.token->name, "reader");
+  EXPECT_EQ(ok.token->sha256, hash_token(kRead));
   EXPECT_EQ(ok.request.caller.address, "192.0.2.7");
   EXPECT_EQ(ok.request.params.at("name"), "web");
   auto denied = admit("POST", "/v1/services/web/update", kRead, Transport::kTcp, "{}");
@@ -99,6 +102,7 @@ TEST_F(AdmissionTest, UnixSocketIsAdmin) {
   ASSERT_FALSE(a.reject);
   EXPECT_EQ(a.request.caller.name, "unix-socket");
   EXPECT_EQ(a.request.caller.scope, Scope::kAdmin);
+  EXPECT_FALSE(a.token);  // no token to revoke
 }
 
 TEST_F(AdmissionTest, FailuresAreThrottledWithRetryAfter) {

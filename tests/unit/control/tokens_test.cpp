@@ -83,6 +83,21 @@ TEST(TokensTest, TokenSetAuthenticatesByHashAndKeepsWebhooksApart) {
   EXPECT_EQ(set.match_webhook_secret("berth_ci"), nullptr);  // nor is a bearer token a webhook secret
 }
 
+TEST(TokensTest, StillGrantsOnlyTheSameTokenWithEnoughScope) {
+  const TokenRecord reader{"reader", Scope::kRead, hash_token("berth_r"), ""};
+  const TokenRecord ci{"ci", Scope::kDeploy, hash_token("berth_ci"), ""};
+  const TokenSet set({reader, ci});
+  EXPECT_TRUE(set.still_grants(reader, Scope::kRead));
+  EXPECT_TRUE(set.still_grants(ci, Scope::kRead));
+  EXPECT_FALSE(set.still_grants(reader, Scope::kDeploy));
+  EXPECT_FALSE(TokenSet({ci}).still_grants(reader, Scope::kRead));  // revoked
+  // Revoked and created again under the same name: another token.
+  EXPECT_FALSE(TokenSet({{"reader", Scope::kRead, hash_token("berth_r2"), ""}}).still_grants(reader, Scope::kRead));
+  // Narrowed by hand in the file.
+  EXPECT_FALSE(TokenSet({{"ci", Scope::kWebhook, hash_token("berth_ci"), ""}}).still_grants(ci, Scope::kRead));
+  EXPECT_FALSE(TokenSet().still_grants(reader, Scope::kRead));
+}
+
 TEST_F(TokenFileTest, CreateListRevoke) {
   TokenStore store(path_);
   EXPECT_TRUE(store.list()->empty());
