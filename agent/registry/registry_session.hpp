@@ -26,41 +26,11 @@
 #include "registry/ratelimit.hpp"
 #include "registry/reference.hpp"
 #include "registry/token.hpp"
+#include "registry/url.hpp"
 
 namespace berth::registry {
 
 using Clock = std::chrono::steady_clock;
-
-// Where HTTP requests go: scheme, host and port.
-struct Origin {
-  bool tls = true;
-  std::string host;  // without brackets for IPv6
-  std::uint16_t port = 443;
-
-  bool operator==(const Origin&) const = default;
-  [[nodiscard]] std::string authority() const;  // "host", "host:port", "[::1]:5000"
-  [[nodiscard]] std::string key() const;        // "https://host:port", unique per origin
-};
-
-struct Url {
-  Origin origin;
-  std::string target = "/";  // path and query
-
-  bool operator==(const Url&) const = default;
-};
-
-// Parses an absolute http(s) URL: "https://auth.docker.io/token?x=y", "http://[::1]:5000/v2/". kProtocol for
-// anything else (other schemes, user info, a bad port).
-common::Result<Url> parse_url(std::string_view text);
-
-// The URL a redirect's Location names: absolute, or a path on the same origin.
-common::Result<Url> resolve_location(const Origin& base, std::string_view location);
-
-// "registry.example.com:5000" -> host and port; `default_port` when none. "[::1]:5000" keeps "::1".
-common::Result<std::pair<std::string, std::optional<std::uint16_t>>> split_authority(std::string_view authority);
-
-// True for hosts Docker reaches over plain HTTP by default: localhost, 127.0.0.0/8, ::1.
-bool is_loopback_host(std::string_view host);
 
 // HTTP exchanges made on behalf of one call, for TagDigest and the tests.
 struct RequestTally {

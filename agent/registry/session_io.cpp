@@ -1,4 +1,4 @@
-// RegistrySession's transport: URLs, connections per origin with the registry's CA, HTTPS with a plain-HTTP
+// RegistrySession's transport: connections per origin with the registry's CA, HTTPS with a plain-HTTP
 // fallback for insecure registries, redirects, and the request pipeline with rate limits and backoff.
 
 #include <boost/asio/as_tuple.hpp>
@@ -6,7 +6,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <utility>
 
@@ -97,123 +96,7 @@ Result<std::shared_ptr<ssl::context>> tls_context(const RegistryClientSettings& 
   return ctx;
 }
 
-// The origin as an HTTP endpoint without a TLS context: enough to spell it.
-http::Endpoint endpoint_of(const Origin& origin) {
-  return origin.tls ? http::Endpoint::tls_to(origin.host, origin.port, nullptr)
-                    : http::Endpoint::tcp(origin.host, origin.port);
-}
-
 }  // namespace
-
-std::string Origin::authority() const { return endpoint_of(*this).authority(); }
-
-std::string Origin::key() const { return endpoint_of(*this).describe(); }
-
-Result<std::pair<std::string, std::optional<std::uint16_t>>> split_authority(std::string_view authority) {
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return make_error(ErrorKind::kProtocol, "bad host \"" + std::string(authority.substr(0, 200)) + "\"");
-    }
-    host = authority.substr(1, close - 1);
-    const auto rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') {
-        return make_error(ErrorKind::kProtocol, "bad host \"" + std::string(authority.substr(0, 200)) + "\"");
-      }
-      port = rest.substr(1);
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty() || host.find_first_of("/@?# ") != std::string_view::npos) {
-    return make_error(ErrorKind::kProtocol, "bad host \"" + std::string(authority.substr(0, 200)) + "\"");
-  }
-  std::optional<std::uint16_t> port_number;
-  if (!port.empty() || authority.back() == ':') {
-    std::uint16_t value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value == 0) {
-      return make_error(ErrorKind::kProtocol, "bad port in \"" + std::string(authority.substr(0, 200)) + "\"");
-    }
-    port_number = value;
-  }
-  return std::pair{std::string(host), port_number};
-}
-
-Result<Url> parse_url(std::string_view text) {
-  Url url;
-  std::string_view rest;
-  if (common::starts_with(common::to_lower(text.substr(0, 8)), "https://")) {
-    url.origin.tls = true;
-    rest = text.substr(8);
-  } else if (common::starts_with(common::to_lower(text.substr(0, 7)), "http://")) {
-    url.origin.tls = false;
-    rest = text.substr(7);
-  } else {
-    return make_error(ErrorKind::kProtocol, "not an http(s) URL: \"" + std::string(text.substr(0, 200)) + "\"");
-  }
-  const auto end = rest.find_first_of("/?#");
-  const auto authority = rest.substr(0, end);
-  auto split = split_authority(authority);
-  if (!split) {
-    return split.error().context("URL \"" + std::string(text.substr(0, 200)) + "\"");
-  }
-  url.origin.host = std::move(split->first);
-  url.origin.port = split->second.value_or(url.origin.tls ? 443 : 80);
-  std::string target = end == std::string_view::npos ? std::string() : std::string(rest.substr(end));
-  if (const auto hash = target.find('#'); hash != std::string::npos) {
-    target.erase(hash);
-  }
-  if (target.empty() || target.front() == '?') {
-    target.insert(0, "/");
-  }
-  url.target = std::move(target);
-  return url;
-}
-
-Result<Url> resolve_location(const Origin& base, std::string_view location) {
-  if (location.empty()) {
-    return make_error(ErrorKind::kProtocol, "redirect without a Location");
-  }
-  if (location.size() > 1 && location[0] == '/' && location[1] == '/') {
-    return parse_url(std::string(base.tls ? "https:" : "http:") + std::string(location));
-  }
-  if (location.front() == '/') {
-    return Url{base, std::string(location)};
-  }
-  return parse_url(location);
-}
-
-bool is_loopback_host(std::string_view host) {
-  if (common::iequals(host, "localhost") || host == "::1") {
-    return true;
-  }
-  // 127.0.0.0/8 written as a dotted quad.
-  if (!common::starts_with(host, "127.")) {
-    return false;
-  }
-  int parts = 0;
-  std::string_view rest = host;
-  while (!rest.empty()) {
-    const auto dot = rest.find('.');
-    const auto part = rest.substr(0, dot);
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 255) {
-      return false;
-    }
-    ++parts;
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-    if (dot != std::string_view::npos && rest.empty()) {
-      return false;
-    }
-  }
-  return parts == 4;
-}
 
 Signal::Signal(const net::any_io_executor& executor) : timer_(executor, Clock::time_point::max()) {}
 

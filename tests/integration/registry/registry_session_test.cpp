@@ -1,5 +1,5 @@
-// The pieces under RegistryClient that need no registry: URLs, insecure hosts, and the credential helper
-// runner (with real child processes).
+// The piece under RegistryClient that needs no registry but real child processes: the credential helper
+// runner. (URLs and insecure hosts are pure: tests/unit/registry/url_test.cpp.)
 
 #include <gtest/gtest.h>
 
@@ -11,55 +11,6 @@ namespace {
 
 using common::ErrorKind;
 using namespace std::chrono_literals;
-
-TEST(RegistryUrl, Parses) {
-  auto u = parse_url("https://auth.docker.io/token?service=registry.docker.io");
-  ASSERT_TRUE(u);
-  EXPECT_EQ(u->origin, (Origin{true, "auth.docker.io", 443}));
-  EXPECT_EQ(u->target, "/token?service=registry.docker.io");
-  EXPECT_EQ(u->origin.key(), "https://auth.docker.io");
-
-  auto plain = parse_url("http://127.0.0.1:15000");
-  ASSERT_TRUE(plain);
-  EXPECT_EQ(plain->origin, (Origin{false, "127.0.0.1", 15000}));
-  EXPECT_EQ(plain->target, "/");
-  EXPECT_EQ(plain->origin.authority(), "127.0.0.1:15000");
-
-  auto v6 = parse_url("HTTPS://[::1]:5000/v2/#frag");
-  ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->origin, (Origin{true, "::1", 5000}));
-  EXPECT_EQ(v6->target, "/v2/");
-  EXPECT_EQ(v6->origin.authority(), "[::1]:5000");
-
-  EXPECT_EQ(parse_url("ftp://x/").error().kind, ErrorKind::kProtocol);
-  EXPECT_FALSE(parse_url("https://user@host/"));
-  EXPECT_FALSE(parse_url("https://host:99999/"));
-  EXPECT_FALSE(parse_url("https://host:/"));
-  EXPECT_FALSE(parse_url("https:///path"));
-  EXPECT_FALSE(parse_url("https://[::1/"));
-}
-
-TEST(RegistryUrl, Redirects) {
-  const Origin base{true, "registry.example", 443};
-  EXPECT_EQ(resolve_location(base, "/v2/a")->origin, base);
-  EXPECT_EQ(resolve_location(base, "/v2/a")->target, "/v2/a");
-  EXPECT_EQ(resolve_location(base, "//cdn.example/blob")->origin, (Origin{true, "cdn.example", 443}));
-  EXPECT_EQ(resolve_location(base, "http://cdn.example:8080/b")->origin, (Origin{false, "cdn.example", 8080}));
-  EXPECT_FALSE(resolve_location(base, ""));
-  EXPECT_FALSE(resolve_location(base, "relative/path"));
-}
-
-TEST(RegistryUrl, InsecureHostsAreLoopback) {
-  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
-  EXPECT_TRUE(is_loopback_host("127.1.2.3"));
-  EXPECT_TRUE(is_loopback_host("localhost"));
-  EXPECT_TRUE(is_loopback_host("::1"));
-  EXPECT_FALSE(is_loopback_host("127.0.0.1.example.com"));
-  EXPECT_FALSE(is_loopback_host("127.0.0"));
-  EXPECT_FALSE(is_loopback_host("127.0.0.256"));
-  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
-  EXPECT_FALSE(is_loopback_host("registry.local"));
-}
 
 class HelperRun : public ::testing::Test {
  protected:
