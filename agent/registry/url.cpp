@@ -21,7 +21,8 @@ std::string Origin::key() const { return (tls ? "https://" : "http://") + author
 Result<std::pair<std::string, std::optional<std::uint16_t>>> split_authority(std::string_view authority) {
   std::string_view host = authority;
   std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
+  const bool bracketed = !authority.empty() && authority.front() == '[';
+  if (bracketed) {
     const auto close = authority.find(']');
     if (close == std::string_view::npos) {
       return make_error(ErrorKind::kProtocol, "bad host \"" + std::string(authority.substr(0, 200)) + "\"");
@@ -38,7 +39,9 @@ Result<std::pair<std::string, std::optional<std::uint16_t>>> split_authority(std
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (host.empty() || host.find_first_of("/@?# ") != std::string_view::npos) {
+  // An IPv6 address is written in brackets: no other host has a colon, and none has a bracket.
+  if (host.empty() || host.find_first_of("/@?# []") != std::string_view::npos ||
+      (!bracketed && host.find(':') != std::string_view::npos)) {
     return make_error(ErrorKind::kProtocol, "bad host \"" + std::string(authority.substr(0, 200)) + "\"");
   }
   std::optional<std::uint16_t> port_number;
@@ -92,7 +95,7 @@ Result<Url> resolve_location(const Origin& base, std::string_view location) {
     return parse_url(std::string(base.tls ? "https:" : "http:") + std::string(location));
   }
   if (location.front() == '/') {
-    return Url{base, std::string(location)};
+    return Url{base, std::string(location.substr(0, location.find('#')))};  // a fragment is never sent
   }
   return parse_url(location);
 }

@@ -35,10 +35,11 @@ struct Url {
 // anything else (other schemes, user info, a bad port).
 common::Result<Url> parse_url(std::string_view text);
 
-// The URL a redirect's Location names: absolute, or a path on the same origin.
+// The URL a redirect's Location names: absolute, or a path on the same origin. A fragment is dropped.
 common::Result<Url> resolve_location(const Origin& base, std::string_view location);
 
-// "registry.example.com:5000" -> host and port; no port when none is written. "[::1]:5000" keeps "::1".
+// "registry.example.com:5000" -> host and port; no port when none is written. "[::1]:5000" keeps "::1";
+// an IPv6 address without brackets ("::1:5000") is refused.
 common::Result<std::pair<std::string, std::optional<std::uint16_t>>> split_authority(std::string_view authority);
 
 // True for hosts Docker reaches over plain HTTP by default: localhost, 127.0.0.0/8, ::1.

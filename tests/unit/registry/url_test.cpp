@@ -66,7 +66,8 @@ TEST(RegistryUrl, SplitsAuthorities) {
   ASSERT_TRUE(v6_bare);
   EXPECT_EQ(v6_bare->first, "fe80::1");
   EXPECT_FALSE(v6_bare->second);
-  for (const char* bad : {"", ":5000", "[]", "[::1", "[::1]5000", "host:", "host:x", "host:65536", "a/b", "u@h"}) {
+  for (const char* bad : {"", ":5000", "[]", "[::1", "[::1]5000", "host:", "host:x", "host:65536", "a/b", "u@h",
+                          "::1:5000", "$::1]:5000", "[a]b]", "a[b"}) {
     auto r = split_authority(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::kProtocol) << bad;
@@ -77,6 +78,7 @@ TEST(RegistryUrl, Redirects) {
   const Origin base{true, "registry.example", 443};
   EXPECT_EQ(resolve_location(base, "/v2/a")->origin, base);
   EXPECT_EQ(resolve_location(base, "/v2/a")->target, "/v2/a");
+  EXPECT_EQ(resolve_location(base, "/v2/a?x=1#part")->target, "/v2/a?x=1");
   EXPECT_EQ(resolve_location(base, "//cdn.example/blob")->origin, (Origin{true, "cdn.example", 443}));
   EXPECT_EQ(resolve_location(Origin{false, "::1", 5000}, "//cdn.example/blob")->origin,
             (Origin{false, "cdn.example", 80}));
