@@ -20,10 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The corpus beside the checkout (../shared/corpus/ecs), or where BERTH_CORPUS_DIR says.
+// Where BERTH_CORPUS_DIR says, else beside the checkout (../shared/corpus/ecs), else where the team's
+// machines keep it (a clean clone elsewhere, as CI makes, still finds it).
 fs::path corpus_dir() {
   if (const char* dir = std::getenv("BERTH_CORPUS_DIR"); dir != nullptr && *dir != '\0') return dir;
-  return fs::path(BERTH_SOURCE_DIR).parent_path() / "shared" / "corpus" / "ecs";
+  const auto beside = fs::path(BERTH_SOURCE_DIR).parent_path() / "shared" / "corpus" / "ecs";
+  return fs::is_directory(beside) ? beside : fs::path("/work/shared/corpus/ecs");
 }
 
 // file name -> "accepted", or the refused JSON paths joined by spaces ("-" for a problem of the whole file).
