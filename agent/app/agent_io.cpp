@@ -3,6 +3,7 @@
 
 #include "app/systemd.hpp"
 #include "common/build_info.hpp"
+#include "common/text.hpp"
 #include "config/service_policy.hpp"
 #include "control/time_text.hpp"
 
@@ -25,6 +26,17 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 namespace {
+
+bool lists_image_id(const docker::ContainerSummary& c) {
+  std::string_view image = c.image;
+  std::string_view id = c.image_id;
+  for (auto* v : {&image, &id}) {
+    if (common::starts_with(*v, "sha256:")) {
+      v->remove_prefix(7);
+    }
+  }
+  return image.size() >= 12 && common::starts_with(id, image);
+}
 
 std::string config_dir_of(const std::string& config_path) {
   const auto parent = std::filesystem::path(config_path).parent_path();
@@ -282,12 +294,22 @@ net::awaitable<void> Agent::discover_labelled() {
     if (existing != services_.end() && existing->second.from_file) {
       continue;
     }
+    // Once the tag a container was created from has moved to another image, Docker lists the container's
+    // image as that image's ID: the reference to follow is the one the container was created with.
+    std::string image = c.image;
+    if (lists_image_id(c)) {
+      if (existing != services_.end()) {
+        image = existing->second.image;
+      } else if (auto inspect = co_await docker_.inspect_container(c.id)) {
+        image = (*inspect)["Config"].value("Image", c.image);
+      }
+    }
     auto policy = config::service_policy_from_labels(c.labels, "container " + c.name);
     auto& s = services_[c.name];
     const bool is_new = s.name.empty();
     s.name = c.name;
     s.from_file = false;
-    s.image = c.image;
+    s.image = image;
     s.container_id = c.id;
     if (!policy.ok()) {
       s.state = "error";

@@ -416,6 +416,22 @@ TEST_F(AgentE2E, ALabelledContainerRemovedDuringItsCheckIsForgottenOnceTheCheckE
   shell("docker rmi " + image + " >/dev/null 2>&1");
 }
 
+// A labelled container whose tag was moved to another image before berth first saw it (Docker then lists
+// the container's image by ID): berth follows the reference the container was created with.
+TEST_F(AgentE2E, ALabelledContainerWhoseTagMovedIsFollowedByItsReference) {
+  push("v1");
+  set_config("watch_labeled", true);
+  auto run = shell("docker run -d --name " + name_ + " -p 127.0.0.1:" + std::to_string(port_) +
+                   ":80 --label berth.enable=true --label berth.probe=http://:" + std::to_string(port_) +
+                   "/ --label e2e.run=" + run_label() + " --label e2e.name=" + name_ + " " + repo_ + ":live");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(serves("v1", 30s));
+  push("v2");  // moves the local tag too: `docker ps` now shows the container's image as an ID
+  start_agent();
+  EXPECT_TRUE(serves("v2", 90s)) << agent_log();
+  EXPECT_EQ(agent_log().find("library/sha256"), std::string::npos) << agent_log();
+}
+
 // The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):
 // the deploy pass starts over with the new files, and every service is deployed once.
 TEST_F(AgentE2E, ServiceFilesChangedDuringADeployAreAllDeployed) {
