@@ -69,11 +69,30 @@ HistoryEntry history_entry_of(const swap::SwapRecord& r) {
 StateStore::StateStore(std::string dir, std::size_t history_limit)
     : dir_(std::move(dir)), history_limit_(history_limit) {}
 
+namespace {
+
+// What a kill in the middle of an atomic write leaves: `<file>.tmp.<pid>.<random>`, never renamed into
+// place. Only berth writes here, and only one berth runs, so at start none of them is in use.
+void remove_unfinished_writes(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".tmp.") != std::string::npos && entry.is_regular_file(ec)) {
+      spdlog::info("state: removing {}, left by a write that did not finish", entry.path().string());
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+}  // namespace
+
 common::Status StateStore::open() {
   auto st = make_directories(dir_ + "/swaps", 0700);
   if (!st) {
     return st;
   }
+  remove_unfinished_writes(dir_);
+  remove_unfinished_writes(dir_ + "/swaps");
   load();
   return {};
 }

@@ -88,6 +88,22 @@ TEST_F(StoreTest, JournalSurvivesAReopen) {
   EXPECT_EQ(s.swaps_in_flight(nullptr).size(), 1u);
 }
 
+TEST_F(StoreTest, WritesAKillCutShortAreRemovedAtOpen) {
+  {
+    StateStore s(dir_.string());
+    ASSERT_TRUE(s.open());
+    ASSERT_TRUE(s.save_swap(record("web")));
+  }
+  std::ofstream(dir_ / "swaps" / "api.json.tmp.18518.267396269") << "{ half";
+  std::ofstream(dir_ / "history.json.tmp.18518.1") << "[";
+  StateStore s(dir_.string());
+  ASSERT_TRUE(s.open());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "swaps" / "api.json.tmp.18518.267396269"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "history.json.tmp.18518.1"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "swaps" / "web.json")) << "a finished write stays";
+  EXPECT_EQ(s.swaps_in_flight(nullptr).size(), 1u);
+}
+
 TEST_F(StoreTest, ACorruptJournalIsSetAsideAndReported) {
   StateStore s(dir_.string());
   ASSERT_TRUE(s.open());
