@@ -36,6 +36,7 @@ struct Service {
   config::ServicePolicy policy;
   // What berth saw last.
   std::string container_id;
+  bool container_running = false;
   std::string running_digest;    // the repository digest the running image came from
   std::string running_platform;  // this host's manifest of it
   std::string newest_digest;

@@ -156,6 +156,7 @@ net::awaitable<void> Agent::refresh_running(Service& s) {
   if (!inspect) {
     if (inspect.error().kind == ErrorKind::kNotFound) {
       s.container_id.clear();
+      s.container_running = false;
       s.state = "missing";
     } else {
       s.error = inspect.error().message;
@@ -163,9 +164,9 @@ net::awaitable<void> Agent::refresh_running(Service& s) {
     co_return;
   }
   s.container_id = (*inspect)["Id"].get<std::string>();
-  const bool running = inspect->value("State", json::object()).value("Running", false);
+  s.container_running = inspect->value("State", json::object()).value("Running", false);
   if (s.state == "missing" || s.state == "unknown" || s.state == "stopped" || s.state == "running") {
-    s.state = running ? "running" : "stopped";
+    s.state = s.container_running ? "running" : "stopped";
   }
   auto ref = registry::parse_reference(s.image);
   auto image = co_await docker_.inspect_image((*inspect)["Image"].get<std::string>());
@@ -282,13 +283,18 @@ net::awaitable<void> Agent::discover_labelled() {
     co_return;
   }
   const std::vector<std::string> filter{"berth.enable=true"};
-  auto list = co_await docker_.list_containers(filter, false);
+  // Stopped ones too: a container that is down for a moment (an engine restart, a rollback cut short) stays
+  // watched, with its state and history.
+  auto list = co_await docker_.list_containers(filter, true);
   if (!list) {
     spdlog::warn("cannot list labelled containers: {}", list.error().message);
     co_return;
   }
   std::set<std::string> seen;
   for (const auto& c : *list) {
+    if (swap::is_swap_name(c.name)) {
+      continue;  // a swap's old, new or failed container, which carries the service's labels
+    }
     seen.insert(c.name);
     auto existing = services_.find(c.name);
     if (existing != services_.end() && existing->second.from_file) {
@@ -329,6 +335,18 @@ net::awaitable<void> Agent::discover_labelled() {
     if (is_new) {
       log_service(2, c.name, "", "watching the labelled container (image " + c.image + ")");
       co_await refresh_running(s);
+      continue;
+    }
+    const bool running = c.state == "running";
+    if (running != s.container_running && !in_use(s)) {
+      s.container_running = running;
+      if (s.state == "running" || s.state == "stopped") {
+        s.state = running ? "running" : "stopped";
+      }
+      log_service(2, c.name, "",
+                  running ? "the labelled container runs again"
+                          : "the labelled container is not running: still watched; automatic updates wait until it "
+                            "runs again (berth update acts at once)");
     }
   }
   for (auto it = services_.begin(); it != services_.end();) {
@@ -395,7 +413,9 @@ net::awaitable<void> Agent::tick() {
       }
       Service& svc = it->second;
       svc.checking = false;
-      if (checked && svc.state == "update available" && svc.policy.policy == config::UpdatePolicy::kAuto) {
+      // A labelled container someone stopped is not brought back by an automatic update.
+      if (checked && svc.state == "update available" && svc.policy.policy == config::UpdatePolicy::kAuto &&
+          (svc.from_file || svc.container_running)) {
         (void)co_await update(service, svc.newest_digest, "new digest " + svc.newest_digest.substr(0, 19));
       }
     });
@@ -416,6 +436,8 @@ net::awaitable<int> Agent::run() {
                 std::string("swap recovered after a restart: ") + std::string(swap::to_string(r.outcome)) + " (" +
                     r.reason + ")");
   }
+  // The labelled containers are known before anyone can ask for them.
+  co_await discover_labelled();
   auto serving = co_await start_control();
   if (!serving) {
     spdlog::critical("control endpoint: {}", serving.error().message);

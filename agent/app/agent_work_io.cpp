@@ -101,8 +101,8 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
                                                                              : s.newest_platform != s.running_platform;
   const bool quarantined = store_.is_quarantined(name, s.newest_digest);
   if (s.state != "updating") {
-    s.state =
-        !newer ? (s.container_id.empty() ? "missing" : "running") : (quarantined ? "quarantined" : "update available");
+    s.state = !newer ? (s.container_id.empty() ? "missing" : (s.container_running ? "running" : "stopped"))
+                     : (quarantined ? "quarantined" : "update available");
   }
   if (newer && !quarantined && s.policy.policy != config::UpdatePolicy::kAuto && notifier_ &&
       s.notified_digest != s.newest_digest) {

@@ -301,6 +301,10 @@ std::optional<Action> parse_action(std::string_view s) {
 std::string prev_name(std::string_view service) { return std::string(service) + ".berth-prev"; }
 std::string next_name(std::string_view service) { return std::string(service) + ".berth-next"; }
 std::string failed_name(std::string_view service) { return std::string(service) + ".berth-failed"; }
+bool is_swap_name(std::string_view container) {
+  return container.ends_with(".berth-prev") || container.ends_with(".berth-next") ||
+         container.ends_with(".berth-failed");
+}
 
 Step next_step(const SwapRecord& record, const Observation& world) { return Planner(record, world).next(); }
 

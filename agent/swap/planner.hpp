@@ -123,6 +123,8 @@ struct Observation {
 std::string prev_name(std::string_view service);
 std::string next_name(std::string_view service);
 std::string failed_name(std::string_view service);
+// True for the names above: a container that carries one is a swap's, never a service of its own.
+bool is_swap_name(std::string_view container);
 
 struct Step {
   Action action = Action::kFinish;

@@ -189,6 +189,29 @@ class AgentE2E : public ::testing::Test {
     return names;
   }
 
+  // The state `berth status --json` gives the service; empty when it is not listed.
+  std::string service_state(const std::string& name) {
+    auto status = berth({"status", "--json"});
+    auto body = json::parse(status.output, nullptr, false);
+    if (status.exit_code != 0 || body.is_discarded()) {
+      return "";
+    }
+    for (const auto& s : body.value("services", json::array())) {
+      if (s.value("name", std::string()) == name) {
+        return s.value("state", std::string());
+      }
+    }
+    return "";
+  }
+
+  // A hand-started container of the test's image, labelled for berth, published on the test's port.
+  void run_labelled_container() {
+    auto run = shell("docker run -d --name " + name_ + " -p 127.0.0.1:" + std::to_string(port_) +
+                     ":80 --label berth.enable=true --label berth.probe=http://:" + std::to_string(port_) +
+                     "/ --label e2e.run=" + run_label() + " --label e2e.name=" + name_ + " " + repo_ + ":live");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+
   json web_task() const {
     return json{{"family", name_}, {"networkMode", "bridge"}, {"containerDefinitions", {container_def(name_, port_)}}};
   }
@@ -421,15 +444,58 @@ TEST_F(AgentE2E, ALabelledContainerRemovedDuringItsCheckIsForgottenOnceTheCheckE
 TEST_F(AgentE2E, ALabelledContainerWhoseTagMovedIsFollowedByItsReference) {
   push("v1");
   set_config("watch_labeled", true);
-  auto run = shell("docker run -d --name " + name_ + " -p 127.0.0.1:" + std::to_string(port_) +
-                   ":80 --label berth.enable=true --label berth.probe=http://:" + std::to_string(port_) +
-                   "/ --label e2e.run=" + run_label() + " --label e2e.name=" + name_ + " " + repo_ + ":live");
-  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_NO_FATAL_FAILURE(run_labelled_container());
   ASSERT_TRUE(serves("v1", 30s));
   push("v2");  // moves the local tag too: `docker ps` now shows the container's image as an ID
   start_agent();
   EXPECT_TRUE(serves("v2", 90s)) << agent_log();
   EXPECT_EQ(agent_log().find("library/sha256"), std::string::npos) << agent_log();
+}
+
+// A labelled container that stops (someone stopped it, or an engine restart left it down) stays watched with
+// its state; an automatic update waits until it runs again instead of bringing it back.
+TEST_F(AgentE2E, AStoppedLabelledContainerStaysWatchedAndIsUpdatedOnceItRunsAgain) {
+  push("v1");
+  set_config("watch_labeled", true);
+  ASSERT_NO_FATAL_FAILURE(run_labelled_container());
+  start_agent();
+  ASSERT_TRUE(eventually([&] { return service_state(name_) == "running"; }, 30s)) << agent_log();
+  ASSERT_EQ(shell("docker stop -t 1 " + name_).exit_code, 0);
+  push("v2");
+  // Two listings (every 5 s) and several checks (1 s poll) later: still listed, stopped, not updated.
+  std::this_thread::sleep_for(12s);
+  EXPECT_EQ(service_state(name_), "update available") << agent_log();
+  EXPECT_EQ(agent_log().find("no longer watched"), std::string::npos) << agent_log();
+  EXPECT_EQ(agent_log().find("swap begins"), std::string::npos) << agent_log();
+  EXPECT_EQ(shell("docker inspect -f '{{.State.Running}}' " + name_).output, "false\n");
+  ASSERT_EQ(shell("docker start " + name_).exit_code, 0);
+  EXPECT_TRUE(serves("v2", 90s)) << agent_log();
+  // Once the swap is proven, one container; none of the swap's was taken for a service of its own.
+  EXPECT_TRUE(eventually(
+      [&] {
+        return shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}'").output == name_ + "\n";
+      },
+      60s))
+      << agent_log();
+  const auto names = listed_services();
+  ASSERT_TRUE(names.has_value());
+  EXPECT_EQ(std::count_if(names->begin(), names->end(), [&](const std::string& n) { return n.starts_with(name_); }), 1);
+}
+
+// The control endpoint answers only once the labelled containers are known: its first answer lists them.
+TEST_F(AgentE2E, TheFirstAnswerOfTheApiListsTheLabelledContainers) {
+  push("v1");
+  set_config("watch_labeled", true);
+  ASSERT_NO_FATAL_FAILURE(run_labelled_container());
+  start_agent();
+  std::optional<std::vector<std::string>> first;
+  ASSERT_TRUE(eventually([&] { return (first = listed_services()).has_value(); }, 30s)) << agent_log();
+  EXPECT_NE(std::find(first->begin(), first->end(), name_), first->end()) << agent_log();
+  // Ready (for systemd too) comes after the listing.
+  const std::string log = agent_log();
+  const auto watching = log.find("watching the labelled container");
+  ASSERT_NE(watching, std::string::npos) << log;
+  EXPECT_LT(watching, log.find(" ready: ")) << log;
 }
 
 // The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):

@@ -145,6 +145,15 @@ void expect_clean(const SimHost& h, const std::string& serving_id, bool failed_k
   EXPECT_EQ(at_name, 1);
 }
 
+TEST(Planner, TheSwapsNamesAreKnownAsSuch) {
+  for (const auto& n : {prev_name("web"), next_name("web"), failed_name("web")}) {
+    EXPECT_TRUE(is_swap_name(n)) << n;
+  }
+  EXPECT_FALSE(is_swap_name("web"));
+  EXPECT_FALSE(is_swap_name("web.berth-prevx"));
+  EXPECT_FALSE(is_swap_name("berth-prev"));
+}
+
 TEST(Planner, StopFirstSwapInOrder) {
   SimHost h = host_with_old();
   SwapRecord r = make_record(Strategy::kStopFirst, "old");
