@@ -61,31 +61,43 @@ bool docker_required() {
   return req == "1" || ci == "true" || ci == "1";
 }
 
-std::string docker_unavailable_reason() {
-  const std::string path = docker_socket();
+std::string ping_docker(const std::string& socket, std::string* server) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return std::string("socket: ") + std::strerror(errno);
   }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  std::string reason;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof(addr.sun_path) - 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    reason = path + ": " + std::strerror(errno);
-  } else {
-    const char req[] = "GET /_ping HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    char buf[64] = {};
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (::write(fd, req, sizeof(req) - 1) < 0 || ::read(fd, buf, sizeof(buf) - 1) <= 0 ||
-        std::strncmp(buf, "HTTP/1.0 200", 12) != 0) {
-      reason = path + ": no answer to /_ping";
+    const std::string reason = socket + ": " + std::strerror(errno);
+    ::close(fd);
+    return reason;
+  }
+  const char req[] = "GET /_ping HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string answer;
+  if (::write(fd, req, sizeof(req) - 1) == static_cast<ssize_t>(sizeof(req) - 1)) {
+    char buf[1024];
+    ssize_t n = 0;
+    while (answer.size() < 16384 && (n = ::read(fd, buf, sizeof(buf))) > 0) {
+      answer.append(buf, static_cast<std::size_t>(n));
     }
   }
   ::close(fd);
-  return reason;
+  if (answer.rfind("HTTP/1.0 200", 0) != 0 && answer.rfind("HTTP/1.1 200", 0) != 0) {
+    return socket + ": no answer to /_ping";
+  }
+  if (server != nullptr) {
+    const auto at = answer.find("\r\nServer: ");
+    const auto end = at == std::string::npos ? at : answer.find("\r\n", at + 2);
+    *server = at == std::string::npos ? std::string() : answer.substr(at + 10, end - at - 10);
+  }
+  return {};
 }
+
+std::string docker_unavailable_reason() { return ping_docker(docker_socket()); }
 
 const std::string& run_label() {
   static const std::string label = [] {

@@ -19,7 +19,11 @@ std::string docker_socket();
 // (BERTH_REQUIRE_DOCKER=1, or CI=true).
 bool docker_required();
 
-// Empty when the daemon answers /_ping; otherwise why not.
+// Empty when the daemon on `socket` answers /_ping; otherwise why not. `server` receives the answer's
+// Server header ("Docker/20.10.24+dfsg1 (linux)").
+std::string ping_docker(const std::string& socket, std::string* server = nullptr);
+
+// Empty when the daemon on docker_socket() answers /_ping; otherwise why not.
 std::string docker_unavailable_reason();
 
 // A label value unique to this test process, put on everything a test creates so that cleanup removes

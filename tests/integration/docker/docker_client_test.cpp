@@ -1,14 +1,16 @@
-// The Docker Engine client against the real daemon: every call, and its error paths.
+// The Docker Engine client against the real daemons (every engine of tests/support/engines.hpp): every
+// call, and its error paths.
 #include "common/text.hpp"
 #include "docker/client.hpp"
 #include "support/async.hpp"
-#include "support/test_env.hpp"
+#include "support/engines.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 namespace berth::docker {
@@ -19,13 +21,16 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 namespace net = boost::asio;
 
-class DockerClientTest : public ::testing::Test {
+class DockerClientTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    BERTH_REQUIRE_DOCKER();
+    BERTH_REQUIRE_ENGINE(engine, GetParam());
     BERTH_REQUIRE_ENV(image, "BERTH_TEST_IMAGE_V1");
+    engine_ = engine;
     image_ = image;
-    client_ = std::make_unique<DockerClient>(runner_.executor(), test::docker_socket());
+    netns_.emplace(engine_.netns);
+    ASSERT_EQ(netns_->error(), "");
+    client_ = std::make_unique<DockerClient>(runner_.executor(), engine_.socket);
     auto v = runner_.run(client_->negotiate());
     ASSERT_TRUE(v) << v.error().message;
     // The image the tests start containers from; pulled once from the local registry.
@@ -77,13 +82,17 @@ class DockerClientTest : public ::testing::Test {
     return *s;
   }
 
+  test::Engine engine_;
+  std::optional<test::NetnsScope> netns_;
   test::AsyncRunner runner_;
   std::unique_ptr<DockerClient> client_;
   std::string image_;
   std::vector<std::string> networks_;
 };
 
-TEST_F(DockerClientTest, NegotiatesAVersionTheDaemonAccepts) {
+INSTANTIATE_TEST_SUITE_P(, DockerClientTest, ::testing::ValuesIn(test::engine_names()), test::EngineName());
+
+TEST_P(DockerClientTest, NegotiatesAVersionTheDaemonAccepts) {
   const ApiVersion v = client_->api_version();
   EXPECT_GE(v, kClientMinVersion);
   EXPECT_LE(v, kClientMaxVersion);
@@ -91,15 +100,18 @@ TEST_F(DockerClientTest, NegotiatesAVersionTheDaemonAccepts) {
   ASSERT_TRUE(ver) << ver.error().message;
   auto server_max = parse_api_version((*ver)["ApiVersion"].get<std::string>());
   ASSERT_TRUE(server_max);
-  EXPECT_LE(v, *server_max);
+  EXPECT_EQ(v, std::min(*server_max, kClientMaxVersion)) << "the highest version both speak";
+  std::printf("[ engine   ] %s: Docker %s, API %s, berth speaks %s\n", GetParam().c_str(),
+              (*ver)["Version"].get<std::string>().c_str(), server_max->str().c_str(), v.str().c_str());
   auto info = runner_.run(client_->info());
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_TRUE(info->contains("RegistryConfig"));
 }
 
-TEST_F(DockerClientTest, AnUnreachableDaemonIsAClearError) {
-  DockerClient nowhere(runner_.executor(), "/nonexistent/berth-test/docker.sock");
-  auto v = runner_.run(nowhere.negotiate());
+TEST(DockerClient, AnUnreachableDaemonIsAClearError) {
+  test::AsyncRunner runner;
+  DockerClient nowhere(runner.executor(), "/nonexistent/berth-test/docker.sock");
+  auto v = runner.run(nowhere.negotiate());
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().kind, ErrorKind::kUnavailable);
   EXPECT_NE(v.error().message.find("unix:///nonexistent/berth-test/docker.sock"), std::string::npos)
@@ -107,7 +119,7 @@ TEST_F(DockerClientTest, AnUnreachableDaemonIsAClearError) {
   EXPECT_NE(v.error().message.find("is dockerd running"), std::string::npos) << v.error().message;
 }
 
-TEST_F(DockerClientTest, CreateStartInspectStopRemove) {
+TEST_P(DockerClientTest, CreateStartInspectStopRemove) {
   const std::string name = unique("life");
   const std::string id = create(name);
   ASSERT_FALSE(id.empty());
@@ -129,7 +141,7 @@ TEST_F(DockerClientTest, CreateStartInspectStopRemove) {
   EXPECT_NE(gone.error().message.find("No such container"), std::string::npos);
 }
 
-TEST_F(DockerClientTest, ListFiltersByEveryLabel) {
+TEST_P(DockerClientTest, ListFiltersByEveryLabel) {
   const std::string a = create(unique("list-a"));
   auto body = create_body();
   body["Labels"]["berth.extra"] = "yes";
@@ -148,7 +160,7 @@ TEST_F(DockerClientTest, ListFiltersByEveryLabel) {
   EXPECT_EQ((*one)[0].name, unique("list-b"));
 }
 
-TEST_F(DockerClientTest, ANameInUseIsAConflict) {
+TEST_P(DockerClientTest, ANameInUseIsAConflict) {
   const std::string name = unique("dup");
   ASSERT_FALSE(create(name).empty());
   auto again = runner_.run(client_->create_container(name, create_body()));
@@ -158,7 +170,7 @@ TEST_F(DockerClientTest, ANameInUseIsAConflict) {
   EXPECT_NE(again.error().message.find("already in use"), std::string::npos) << again.error().message;
 }
 
-TEST_F(DockerClientTest, CreateFromAMissingImageIsNotFound) {
+TEST_P(DockerClientTest, CreateFromAMissingImageIsNotFound) {
   auto body = create_body();
   body["Image"] = "127.0.0.1:1/berth-test/never-pulled:nope";
   auto id = runner_.run(client_->create_container(unique("noimg"), body));
@@ -170,7 +182,7 @@ TEST_F(DockerClientTest, CreateFromAMissingImageIsNotFound) {
   EXPECT_NE(img.error().message.find("No such image"), std::string::npos) << img.error().message;
 }
 
-TEST_F(DockerClientTest, InspectImageByReferenceAndById) {
+TEST_P(DockerClientTest, InspectImageByReferenceAndById) {
   auto by_ref = runner_.run(client_->inspect_image(image_));
   ASSERT_TRUE(by_ref) << by_ref.error().message;
   const std::string id = (*by_ref)["Id"].get<std::string>();
@@ -181,7 +193,7 @@ TEST_F(DockerClientTest, InspectImageByReferenceAndById) {
   EXPECT_FALSE((*by_ref)["RepoDigests"].empty()) << "pulled from a registry, so it has a repo digest";
 }
 
-TEST_F(DockerClientTest, RenameAndItsConflict) {
+TEST_P(DockerClientTest, RenameAndItsConflict) {
   const std::string a = create(unique("ren-a"));
   const std::string b = create(unique("ren-b"));
   ASSERT_TRUE(runner_.run(client_->rename_container(a, unique("ren-a") + ".berth-prev")));
@@ -191,7 +203,7 @@ TEST_F(DockerClientTest, RenameAndItsConflict) {
   EXPECT_EQ(clash.error().kind, ErrorKind::kConflict);
 }
 
-TEST_F(DockerClientTest, KillAndWait) {
+TEST_P(DockerClientTest, KillAndWait) {
   const std::string id = create(unique("kill"));
   ASSERT_TRUE(runner_.run(client_->start_container(id)));
   ASSERT_TRUE(runner_.run(client_->kill_container(id, "SIGKILL")));
@@ -203,7 +215,7 @@ TEST_F(DockerClientTest, KillAndWait) {
   EXPECT_EQ(again.error().kind, ErrorKind::kConflict) << "not running";
 }
 
-TEST_F(DockerClientTest, WaitReturnsTheExitCode) {
+TEST_P(DockerClientTest, WaitReturnsTheExitCode) {
   const std::string id = create(unique("exit"), {"sh", "-c", "exit 7"});
   ASSERT_TRUE(runner_.run(client_->start_container(id)));
   auto w = runner_.run(client_->wait_container(id, "not-running", 30s));
@@ -212,7 +224,7 @@ TEST_F(DockerClientTest, WaitReturnsTheExitCode) {
   EXPECT_EQ(state(id).exit_code, 7);
 }
 
-TEST_F(DockerClientTest, RemoveKeepsVolumesUnlessAsked) {
+TEST_P(DockerClientTest, RemoveKeepsVolumesUnlessAsked) {
   const std::string volume = unique("vol");
   auto body = create_body({"sh", "-c", "echo kept > /data/f; sleep 100"});
   body["HostConfig"]["Binds"] = json::array({volume + ":/data"});
@@ -231,10 +243,10 @@ TEST_F(DockerClientTest, RemoveKeepsVolumesUnlessAsked) {
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(*out, "kept\n");
   ASSERT_TRUE(runner_.run(client_->remove_container(*rid, RemoveVolumes::kKeep, ForceRemove::kYes)));
-  std::system(("docker volume rm " + volume + " >/dev/null 2>&1").c_str());
+  std::system((engine_.docker() + " volume rm " + volume + " >/dev/null 2>&1").c_str());
 }
 
-TEST_F(DockerClientTest, UpdateRestartPolicy) {
+TEST_P(DockerClientTest, UpdateRestartPolicy) {
   auto body = create_body();
   body["HostConfig"]["RestartPolicy"] = {{"Name", "always"}};
   auto id = runner_.run(client_->create_container(unique("restart"), body));
@@ -248,7 +260,7 @@ TEST_F(DockerClientTest, UpdateRestartPolicy) {
   EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
 }
 
-TEST_F(DockerClientTest, ExecReturnsExitCodeAndOutput) {
+TEST_P(DockerClientTest, ExecReturnsExitCodeAndOutput) {
   const std::string id = create(unique("exec"));
   ASSERT_TRUE(runner_.run(client_->start_container(id)));
   auto ok = runner_.run(client_->exec(id, {"sh", "-c", "echo out; echo err >&2; exit 3"}, 10s));
@@ -265,7 +277,7 @@ TEST_F(DockerClientTest, ExecReturnsExitCodeAndOutput) {
   EXPECT_EQ(refused.error().kind, ErrorKind::kConflict) << refused.error().message;
 }
 
-TEST_F(DockerClientTest, NetworksCreateConnectAndResolveByName) {
+TEST_P(DockerClientTest, NetworksCreateConnectAndResolveByName) {
   const std::string net_name = unique("net");
   auto nid = runner_.run(client_->create_network(net_name, {{"berth.test", test::run_label()}}));
   ASSERT_TRUE(nid) << nid.error().message;
@@ -292,7 +304,7 @@ TEST_F(DockerClientTest, NetworksCreateConnectAndResolveByName) {
   EXPECT_EQ((*inspected)["Containers"].size(), 2u);
 }
 
-TEST_F(DockerClientTest, PullReportsProgressAndDigest) {
+TEST_P(DockerClientTest, PullReportsProgressAndDigest) {
   BERTH_REQUIRE_ENV(v2, "BERTH_TEST_IMAGE_V2");
   (void)runner_.run(client_->remove_image(v2));
   int events = 0;
@@ -313,14 +325,14 @@ TEST_F(DockerClientTest, PullReportsProgressAndDigest) {
   EXPECT_EQ(again->digest, pulled->digest);
 }
 
-TEST_F(DockerClientTest, PullOfAMissingTagFails) {
+TEST_P(DockerClientTest, PullOfAMissingTagFails) {
   auto pulled = runner_.run(client_->pull_image(repo_of(image_), "no-such-tag", {}, {}));
   ASSERT_FALSE(pulled);
   EXPECT_EQ(pulled.error().kind, ErrorKind::kNotFound) << pulled.error().message;
   EXPECT_NE(pulled.error().message.find("no-such-tag"), std::string::npos) << pulled.error().message;
 }
 
-TEST_F(DockerClientTest, PullWithRegistryAuthHeader) {
+TEST_P(DockerClientTest, PullWithRegistryAuthHeader) {
   BERTH_REQUIRE_ENV(reg, "BERTH_TEST_REGISTRY_BASIC");
   BERTH_REQUIRE_ENV(user, "BERTH_TEST_REGISTRY_BASIC_USER");
   BERTH_REQUIRE_ENV(password, "BERTH_TEST_REGISTRY_BASIC_PASSWORD");
@@ -335,7 +347,7 @@ TEST_F(DockerClientTest, PullWithRegistryAuthHeader) {
   EXPECT_EQ(pulled->digest.rfind("sha256:", 0), 0u);
 }
 
-TEST_F(DockerClientTest, EventsStreamDeliversContainerEvents) {
+TEST_P(DockerClientTest, EventsStreamDeliversContainerEvents) {
   const std::string name = unique("events");
   const std::string id = create(name);
   const auto since = std::to_string(std::time(nullptr) - 1);

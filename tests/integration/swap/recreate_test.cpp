@@ -1,17 +1,15 @@
-// plan_recreate against the real Docker Engine: a container started by hand is replaced by one created
-// from the plan with a new image, and keeps everything the user gave it, while the new image's defaults
-// apply.
+// plan_recreate against the real Docker Engines (tests/support/engines.hpp): a container started by hand
+// is replaced by one created from the plan with a new image, and keeps everything the user gave it,
+// while the new image's defaults apply.
 #include "swap/recreate.hpp"
 #include "docker/client.hpp"
 #include "http/client.hpp"
 #include "support/async.hpp"
-#include "support/test_env.hpp"
+#include "support/engines.hpp"
+#include "support/process.hpp"
 
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,10 +17,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
-
-extern char** environ;
 
 namespace berth::swap {
 namespace {
@@ -31,34 +28,6 @@ using docker::ForceRemove;
 using docker::RemoveVolumes;
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-enum class Stderr { kShow, kDiscard };
-
-// Runs a command (no shell) with its output discarded; returns its exit status.
-int run_command(const std::vector<std::string>& args, Stderr errors = Stderr::kShow) {
-  std::vector<char*> argv;
-  for (const auto& a : args) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  if (errors == Stderr::kDiscard) {
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  }
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    return -1;
-  }
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) {
-    return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 std::string host_name() {
   std::array<char, 256> buffer{};
@@ -76,13 +45,17 @@ std::string serve_cmd(const std::string& version) {
          version + R"("])";
 }
 
-class RecreateTest : public ::testing::Test {
+class RecreateTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    BERTH_REQUIRE_DOCKER();
+    BERTH_REQUIRE_ENGINE(engine, GetParam());
     BERTH_REQUIRE_ENV(rootfs, "BERTH_TEST_ROOTFS_TAR");
+    engine_ = engine;
     rootfs_ = rootfs;
-    client_ = std::make_unique<docker::DockerClient>(runner_.executor(), test::docker_socket());
+    // The pages the containers publish are on the engine's namespace's loopback.
+    netns_.emplace(engine_.netns);
+    ASSERT_EQ(netns_->error(), "");
+    client_ = std::make_unique<docker::DockerClient>(runner_.executor(), engine_.socket);
     auto v = runner_.run(client_->negotiate());
     ASSERT_TRUE(v) << v.error().message;
     ref_ = "berth-test-recreate/app:" + test::run_label();
@@ -109,7 +82,7 @@ class RecreateTest : public ::testing::Test {
       }
     }
     for (const auto& v : volumes) {
-      (void)run_command({"docker", "volume", "rm", v}, Stderr::kDiscard);
+      (void)docker({"volume", "rm", v});
     }
     for (const auto& n : networks_) {
       (void)runner_.run(client_->remove_network(n));
@@ -123,14 +96,22 @@ class RecreateTest : public ::testing::Test {
     }
   }
 
+  // The docker CLI against the engine under test.
+  test::RunResult docker(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {"docker", "-H", engine_.docker_host()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run_command(argv);
+  }
+
   // Imports the rootfs as ref_ with these Dockerfile instructions; the tag moves from any earlier import.
   void import_image(const std::vector<std::string>& changes) {
-    std::vector<std::string> args = {"docker", "import"};
+    std::vector<std::string> args = {"import"};
     for (const auto& c : changes) {
       args.insert(args.end(), {"--change", c});
     }
     args.insert(args.end(), {rootfs_, ref_});
-    ASSERT_EQ(run_command(args), 0) << "docker import failed";
+    const auto imported = docker(args);
+    ASSERT_EQ(imported.exit_code, 0) << "docker import failed: " << imported.output;
     auto image = runner_.run(client_->inspect_image(ref_));
     ASSERT_TRUE(image) << image.error().message;
     image_ids_.push_back((*image)["Id"].get<std::string>());
@@ -209,8 +190,9 @@ class RecreateTest : public ::testing::Test {
   // A user network on a private subnet inside Docker's own bridge; returns its prefix ("172.31.250").
   std::string create_subnet_network(const std::string& name) {
     for (const std::string prefix : {"172.31.250", "172.31.249", "172.31.248", "172.31.247"}) {
-      if (run_command({"docker", "network", "create", "--label", "berth.test=" + test::run_label(), "--subnet",
-                       prefix + ".0/24", name}) == 0) {
+      if (docker(
+              {"network", "create", "--label", "berth.test=" + test::run_label(), "--subnet", prefix + ".0/24", name})
+              .exit_code == 0) {
         networks_.push_back(name);
         return prefix;
       }
@@ -219,6 +201,8 @@ class RecreateTest : public ::testing::Test {
     return {};
   }
 
+  test::Engine engine_;
+  std::optional<test::NetnsScope> netns_;
   test::AsyncRunner runner_;
   std::unique_ptr<docker::DockerClient> client_;
   std::string rootfs_;
@@ -228,7 +212,9 @@ class RecreateTest : public ::testing::Test {
   std::string bind_dir_;
 };
 
-TEST_F(RecreateTest, AHandStartedContainerIsRecreatedFaithfullyWithTheNewImage) {
+INSTANTIATE_TEST_SUITE_P(, RecreateTest, ::testing::ValuesIn(test::engine_names()), test::EngineName());
+
+TEST_P(RecreateTest, AHandStartedContainerIsRecreatedFaithfullyWithTheNewImage) {
   const std::string static_net = unique("static");
   const std::string prefix = create_subnet_network(static_net);
   ASSERT_FALSE(prefix.empty());
@@ -342,7 +328,7 @@ TEST_F(RecreateTest, AHandStartedContainerIsRecreatedFaithfullyWithTheNewImage) 
   EXPECT_EQ(again->connections[0].endpoint_config, plan.connections[0].endpoint_config);
 }
 
-TEST_F(RecreateTest, NetworkModesTheDaemonIsStrictAboutAreAccepted) {
+TEST_P(RecreateTest, NetworkModesTheDaemonIsStrictAboutAreAccepted) {
   const json kSleep = {"sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait"};
   auto body = [&](json extra) {
     json b = {{"Image", ref_}, {"Labels", {{"berth.test", test::run_label()}}}};
@@ -392,7 +378,7 @@ TEST_F(RecreateTest, NetworkModesTheDaemonIsStrictAboutAreAccepted) {
   EXPECT_TRUE(inspect(new_hostnet)["State"]["Running"].get<bool>());
 }
 
-TEST_F(RecreateTest, APinnedMacIsKeptAndAGeneratedOneIsNot) {
+TEST_P(RecreateTest, APinnedMacIsKeptAndAGeneratedOneIsNot) {
   const bool endpoint_macs = client_->api_version() >= docker::ApiVersion{1, 44};
   json pinned_body = {{"Image", ref_}, {"Labels", {{"berth.test", test::run_label()}}}};
   const std::string mac = "92:d0:c6:0a:29:33";
@@ -421,7 +407,7 @@ TEST_F(RecreateTest, APinnedMacIsKeptAndAGeneratedOneIsNot) {
   EXPECT_EQ(endpoint["MacAddress"].get<std::string>().rfind("02:42:", 0), 0u) << "the engine's again";
 }
 
-TEST_F(RecreateTest, AnAutoRemoveContainerIsRefused) {
+TEST_P(RecreateTest, AnAutoRemoveContainerIsRefused) {
   const json body = {
       {"Image", ref_}, {"Labels", {{"berth.test", test::run_label()}}}, {"HostConfig", {{"AutoRemove", true}}}};
   auto id = runner_.run(client_->create_container(unique("rm"), body));

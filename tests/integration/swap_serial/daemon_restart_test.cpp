@@ -1,11 +1,12 @@
-// A Docker Engine restart in the middle of a swap: berth's calls fail for a while, and whatever the swap
-// managed to do, the state it leaves is recoverable: after a recovery pass the service answers, one
-// container carries its name and nothing is left over. Only the dockerd that scripts/test-env started
-// (its pid file) is restarted; on a host whose Docker is managed otherwise the test skips visibly.
+// A Docker Engine restart in the middle of a swap, on every engine of tests/support/engines.hpp: berth's
+// calls fail for a while, and whatever the swap managed to do, the state it leaves is recoverable: after
+// a recovery pass the service answers, one container carries its name and nothing is left over. Only a
+// dockerd that scripts/test-env started (its pid file) is restarted; on a host whose Docker is managed
+// otherwise the test skips visibly.
 #include "support/async.hpp"
+#include "support/engines.hpp"
 #include "support/http_probe.hpp"
 #include "support/process.hpp"
-#include "support/test_env.hpp"
 #include "swap/engine.hpp"
 
 #include <gtest/gtest.h>
@@ -38,9 +39,8 @@ int dockerd_pid(const std::string& pidfile) {
 }
 
 // Stops dockerd by its pid and starts it again the way scripts/test-env does.
-bool restart_dockerd(const std::string& dir) {
-  const std::string pidfile = dir + "/dockerd.pid";
-  const int pid = dockerd_pid(pidfile);
+bool restart_dockerd(const test::Engine& engine) {
+  const int pid = dockerd_pid(engine.pidfile);
   if (pid == 0) {
     return false;
   }
@@ -48,21 +48,26 @@ bool restart_dockerd(const std::string& dir) {
   if (!test::eventually([&] { return ::kill(pid, 0) != 0; }, 60s)) {
     return false;
   }
-  auto started = test::shell("setsid nohup dockerd >>" + dir + "/dockerd.log 2>&1 </dev/null & echo $! > " + pidfile);
-  return started.exit_code == 0 &&
-         test::eventually([] { return test::shell("docker info >/dev/null 2>&1").exit_code == 0; }, 60s);
+  auto started = test::shell(engine.start);
+  return started.exit_code == 0 && test::eventually([&] { return test::ping_docker(engine.socket).empty(); }, 60s);
 }
 
-TEST(DaemonRestart, DuringASwapLeavesARecoverableState) {
-  BERTH_REQUIRE_DOCKER();
-  BERTH_REQUIRE_ENV(dir, "BERTH_TEST_DIR");
+class DaemonRestart : public ::testing::TestWithParam<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(, DaemonRestart, ::testing::ValuesIn(test::engine_names()), test::EngineName());
+
+TEST_P(DaemonRestart, DuringASwapLeavesARecoverableState) {
+  BERTH_REQUIRE_ENGINE(daemon, GetParam());
   BERTH_REQUIRE_ENV(v1, "BERTH_TEST_IMAGE_V1");
-  if (dockerd_pid(dir + "/dockerd.pid") == 0) {
+  if (dockerd_pid(daemon.pidfile) == 0) {
     if (test::docker_required()) {
-      FAIL() << "CI: scripts/test-env should have started dockerd (" << dir << "/dockerd.pid)";
+      FAIL() << "CI: scripts/test-env should have started dockerd (" << daemon.pidfile << ")";
     }
     GTEST_SKIP() << "dockerd was not started by scripts/test-env; not restarting someone else's daemon";
   }
+  // The engine's published ports, and so the probes, are on its namespace's loopback.
+  test::NetnsScope netns(daemon.netns);
+  ASSERT_EQ(netns.error(), "");
   const std::string repo = v1.substr(0, v1.rfind(':'));
   const std::string service = "berth-test-restart-" + test::run_label();
   const std::uint16_t port = test::reserve_port();
@@ -78,7 +83,7 @@ TEST(DaemonRestart, DuringASwapLeavesARecoverableState) {
                   {"PortBindings", {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", std::to_string(port)}}}}}}}}};
   };
   test::AsyncRunner runner;
-  auto docker = std::make_unique<docker::DockerClient>(runner.executor(), test::docker_socket());
+  auto docker = std::make_unique<docker::DockerClient>(runner.executor(), daemon.socket);
   ASSERT_TRUE(runner.run(docker->negotiate()));
   ASSERT_TRUE(runner.run(docker->pull_image(repo, "v1", {}, {})));
   auto id = runner.run(docker->create_container(service, body("v1")));
@@ -113,7 +118,7 @@ TEST(DaemonRestart, DuringASwapLeavesARecoverableState) {
                                          std::printf("[ step     ] %s %s\n", p.step.c_str(), p.detail.c_str());
                                          if (p.step == "gate_new" && !restarted) {
                                            restarted = true;
-                                           EXPECT_TRUE(restart_dockerd(dir));
+                                           EXPECT_TRUE(restart_dockerd(daemon));
                                          }
                                        }),
                             300s);
@@ -121,7 +126,7 @@ TEST(DaemonRestart, DuringASwapLeavesARecoverableState) {
   }
   EXPECT_TRUE(restarted) << "the swap reached its gate";
   // What berth does at its next start: a fresh client and engine finish whatever is journalled.
-  auto fresh = std::make_unique<docker::DockerClient>(runner.executor(), test::docker_socket());
+  auto fresh = std::make_unique<docker::DockerClient>(runner.executor(), daemon.socket);
   ASSERT_TRUE(runner.run(fresh->negotiate()));
   SwapEngine engine(*fresh, store);
   auto recovered = runner.run(engine.recover(), 300s);
@@ -136,10 +141,11 @@ TEST(DaemonRestart, DuringASwapLeavesARecoverableState) {
       },
       60s))
       << "the service answers after the daemon restart";
-  auto names = test::shell("docker ps -a --filter label=berth.test=" + test::run_label() +
+  auto names = test::shell(daemon.docker() + " ps -a --filter label=berth.test=" + test::run_label() +
                            " --format '{{.Names}}' | grep '^" + service + "' | grep -v berth-failed | sort");
   EXPECT_EQ(names.output, service + "\n") << "one container named " << service << ", no prev or next left over";
-  test::shell("docker ps -aq --filter label=berth.test=" + test::run_label() + " | xargs -r docker rm -f");
+  test::shell(daemon.docker() + " ps -aq --filter label=berth.test=" + test::run_label() + " | xargs -r " +
+              daemon.docker() + " rm -f");
   std::filesystem::remove_all(state_dir);
 }
 
