@@ -110,6 +110,12 @@ net::awaitable<Result<ApiVersion>> DockerClient::negotiate() {
   version_ = *chosen;
   auto ver = co_await version();
   if (!ver) {
+    if (ver.error().http_status == 400) {
+      // The highest version both announce is refused: the engine's minimum is above berth's maximum.
+      co_return common::make_error(ErrorKind::kUnavailable, ver.error().message + " (berth speaks API " +
+                                                                kClientMinVersion.str() + " to " +
+                                                                kClientMaxVersion.str() + ")");
+    }
     co_return ver.error();
   }
   std::optional<ApiVersion> server_min;

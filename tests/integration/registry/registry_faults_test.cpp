@@ -3,17 +3,33 @@
 
 #include <gtest/gtest.h>
 
-#include "fault_server.hpp"
 #include "registry/client.hpp"
 #include "registry/digest.hpp"
 #include "registry_fixture.hpp"
 #include "support/async.hpp"
+#include "support/fault_server.hpp"
 
 namespace berth::registry::testing {
 namespace {
 
 using common::ErrorKind;
+using test::FaultReply;
+using test::FaultRequest;
+using test::FaultServer;
 using namespace std::chrono_literals;
+
+// A manifest answer like a registry's: Content-Type, Docker-Content-Digest (unless not wanted), the body.
+FaultReply manifest_reply(const FaultRequest& req, const std::string& body, const std::string& media_type,
+                          bool send_digest = true) {
+  FaultReply reply;
+  reply.headers.emplace_back("Content-Type", media_type);
+  if (send_digest) {
+    reply.headers.emplace_back("Docker-Content-Digest", sha256_digest(body));
+  }
+  reply.body = body;
+  (void)req;
+  return reply;
+}
 
 const std::string kManifest =
     R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"

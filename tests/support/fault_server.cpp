@@ -1,17 +1,16 @@
-#include "fault_server.hpp"
+#include "support/fault_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cstring>
 
-#include "registry/digest.hpp"
-
-namespace berth::registry::testing {
+namespace berth::test {
 
 namespace {
 
@@ -40,6 +39,7 @@ std::string reason(int status) {
   switch (status) {
     case 200: return "OK";
     case 307: return "Temporary Redirect";
+    case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 429: return "Too Many Requests";
@@ -114,6 +114,25 @@ FaultServer::FaultServer() {
     return;
   }
   port_ = ntohs(addr.sin_port);
+  start();
+}
+
+FaultServer::FaultServer(std::string socket_path) : socket_path_(std::move(socket_path)) {
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path_.size() >= sizeof(addr.sun_path)) {
+    return;
+  }
+  std::strncpy(addr.sun_path, socket_path_.c_str(), sizeof(addr.sun_path) - 1);
+  ::unlink(socket_path_.c_str());
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(listen_fd_, 64) != 0) {
+    return;
+  }
+  start();
+}
+
+void FaultServer::start() {
   handler_ = [](const FaultRequest&) { return FaultReply{FaultReply::Action::kRespond, 404, {}, "", {}}; };
   thread_ = std::thread([this] { serve(); });
 }
@@ -125,6 +144,9 @@ FaultServer::~FaultServer() {
   }
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
+  }
+  if (!socket_path_.empty()) {
+    ::unlink(socket_path_.c_str());
   }
 }
 
@@ -194,16 +216,4 @@ void FaultServer::handle(int fd) {
   }
 }
 
-FaultReply manifest_reply(const FaultRequest& req, const std::string& body, const std::string& media_type,
-                          bool send_digest) {
-  FaultReply reply;
-  reply.headers.emplace_back("Content-Type", media_type);
-  if (send_digest) {
-    reply.headers.emplace_back("Docker-Content-Digest", sha256_digest(body));
-  }
-  reply.body = body;
-  (void)req;
-  return reply;
-}
-
-}  // namespace berth::registry::testing
+}  // namespace berth::test

@@ -1,8 +1,9 @@
 #pragma once
 
-// A small HTTP server on 127.0.0.1 (port 0) for what a real registry cannot be made to do: 500s, 429 with
-// Retry-After, connection resets, bodies that arrive a byte at a time, redirects. Blocking sockets on a
-// thread of its own; one request per connection.
+// A small HTTP server for what a real peer cannot be made to do: a registry's 500s, 429 with Retry-After,
+// connection resets, bodies that arrive a byte at a time, redirects (on 127.0.0.1, port 0); a Docker
+// Engine of another version (on a unix socket). Blocking sockets on a thread of its own; one request
+// per connection.
 
 #include <atomic>
 #include <chrono>
@@ -14,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace berth::registry::testing {
+namespace berth::test {
 
 struct FaultRequest {
   std::string method;
@@ -41,12 +42,15 @@ class FaultServer {
  public:
   using Handler = std::function<FaultReply(const FaultRequest&)>;
 
+  // On 127.0.0.1, port 0.
   FaultServer();
+  // On a unix socket at `socket_path` (replaced if it exists, removed at the end).
+  explicit FaultServer(std::string socket_path);
   ~FaultServer();
   FaultServer(const FaultServer&) = delete;
   FaultServer& operator=(const FaultServer&) = delete;
 
-  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::uint16_t port() const { return port_; }  // 0 on a unix socket
   [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
 
   void set_handler(Handler handler);
@@ -57,11 +61,13 @@ class FaultServer {
   [[nodiscard]] std::vector<FaultRequest> received() const;
 
  private:
+  void start();
   void serve();
   void handle(int fd);
 
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
+  std::string socket_path_;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
   std::atomic<int> connections_{0};
@@ -71,8 +77,4 @@ class FaultServer {
   std::thread thread_;
 };
 
-// A manifest answer like a registry's: Content-Type, Docker-Content-Digest (unless empty), the body on GET.
-FaultReply manifest_reply(const FaultRequest& req, const std::string& body, const std::string& media_type,
-                          bool send_digest = true);
-
-}  // namespace berth::registry::testing
+}  // namespace berth::test
