@@ -293,9 +293,40 @@ common::Status plan_config(const Recreation& r, json& config, const json& image,
   return {};
 }
 
+// The paths Docker 20.10, the oldest engine berth speaks to, masks and makes read-only in a container
+// created without MaskedPaths and ReadonlyPaths. The engine stores its defaults in the container, and
+// newer engines have more (Docker 26 also masks /sys/devices/virtual/powercap).
+constexpr std::array<std::string_view, 10> kDefaultMaskedPaths = {
+    "/proc/asound",     "/proc/acpi",        "/proc/kcore",       "/proc/keys", "/proc/latency_stats",
+    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"};
+constexpr std::array<std::string_view, 5> kDefaultReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                                   "/proc/sysrq-trigger"};
+
+// A list holding every default path is an engine's defaults: left out, so that the engine the new
+// container is created on applies its own, as it did for the old one (copied, the defaults of the engine
+// that created the old container would stay after an upgrade). An empty list (`--security-opt
+// systempaths=unconfined`) or another one set through the API is the user's and is kept; a list of the
+// defaults plus paths of the user's own loses those.
+template <std::size_t N>
+void drop_engine_defaults(json& host, const char* key, const std::array<std::string_view, N>& defaults) {
+  const json& paths = member(host, key);
+  if (!paths.is_array() || paths.empty()) {
+    return;
+  }
+  for (const std::string_view wanted : defaults) {
+    if (std::none_of(paths.begin(), paths.end(),
+                     [&](const json& p) { return p.is_string() && p.get_ref<const std::string&>() == wanted; })) {
+      return;
+    }
+  }
+  host.erase(key);
+}
+
 common::Status plan_host_config(Recreation& r, json& host) {
   host.erase("ContainerIDFile");  // the CLI's --cidfile, written by the CLI
   host.erase("ConsoleSize");      // the size of the terminal that ran `docker run -t`
+  drop_engine_defaults(host, "MaskedPaths", kDefaultMaskedPaths);
+  drop_engine_defaults(host, "ReadonlyPaths", kDefaultReadonlyPaths);
   if (!is_unset(member(host, "Annotations"))) {
     if (auto status = r.require_api({1, 43}, "its annotations"); !status) {
       return status;

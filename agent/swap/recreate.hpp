@@ -28,8 +28,10 @@
 // - Anonymous volumes (top-level Mounts of type volume with a 64-hex name, at a path the old image or
 //   the user declared as a VOLUME, or an anonymous `--mount type=volume`) are carried over by name, as
 //   docker compose does, so the data stays. Named volumes and binds are copied as given.
-// - Operational HostConfig fields (ContainerIDFile, ConsoleSize) are dropped; everything else in
-//   HostConfig (restart policy, log config, resources, capabilities, devices, ...) is copied.
+// - Operational HostConfig fields (ContainerIDFile, ConsoleSize) are dropped, and so are MaskedPaths and
+//   ReadonlyPaths when they hold the engine's defaults (the engine of the new container applies its own;
+//   an empty list, from `--security-opt systempaths=unconfined`, is kept); everything else in HostConfig
+//   (restart policy, log config, resources, capabilities, devices, ...) is copied.
 // - Config.Image is the user's reference, new_image_ref, never an image id.
 //
 // Refusals (ErrorKind::kInvalidArgument, "cannot recreate container NAME: REASON"):

@@ -308,6 +308,31 @@ TEST_P(RecreateTest, AHandStartedContainerIsRecreatedFaithfullyWithTheNewImage) 
   EXPECT_EQ(std::find(aliases.begin(), aliases.end(), old_id->substr(0, 12)), aliases.end())
       << "the old short id does not follow: " << aliases.dump();
 
+  // Field by field, what the README says is carried over, as this engine's inspect shows it: networks
+  // with their aliases and static addresses, mounts and volumes (ports, restart policy, health check and
+  // log configuration above). The engine's default masked paths are its own again.
+  for (const auto& [network, settings] : old["NetworkSettings"]["Networks"].items()) {
+    ASSERT_TRUE(networks.contains(network)) << network;
+    EXPECT_EQ(networks[network]["IPAMConfig"], settings["IPAMConfig"]) << network;
+    const json new_aliases = networks[network]["Aliases"].is_array() ? networks[network]["Aliases"] : json::array();
+    for (const auto& alias : settings["Aliases"].is_array() ? settings["Aliases"] : json::array()) {
+      if (alias != old_id->substr(0, 12)) {
+        EXPECT_NE(std::find(new_aliases.begin(), new_aliases.end(), alias), new_aliases.end())
+            << network << ": " << alias << " not in " << new_aliases.dump();
+      }
+    }
+  }
+  EXPECT_EQ(networks.size(), old["NetworkSettings"]["Networks"].size());
+  for (const auto& m : old["Mounts"]) {
+    const json& carried = mounts[m["Destination"].get<std::string>()];
+    for (const char* key : {"Type", "Name", "Source", "RW"}) {
+      EXPECT_EQ(carried.value(key, json()), m.value(key, json())) << m["Destination"] << " " << key;
+    }
+  }
+  EXPECT_EQ(now["Mounts"].size(), old["Mounts"].size());
+  EXPECT_EQ(now["HostConfig"]["MaskedPaths"], old["HostConfig"]["MaskedPaths"]);
+  EXPECT_EQ(now["HostConfig"]["ReadonlyPaths"], old["HostConfig"]["ReadonlyPaths"]);
+
   // Another container on the alias network reaches the new one by its alias.
   const json client_body = {{"Image", ref_},
                             {"Cmd", {"sleep", "60"}},

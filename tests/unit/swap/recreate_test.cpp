@@ -460,6 +460,32 @@ TEST_F(RecreateTest, HostConfigIsCopiedWithoutItsOperationalFields) {
   EXPECT_FALSE(host.contains("ConsoleSize"));
 }
 
+// web was created by Docker 20.10, whose defaults the inspect shows; after an upgrade to Docker 26 (API
+// 1.45), the new container must get Docker 26's defaults, which mask more.
+TEST_F(RecreateTest, MaskedAndReadOnlyPathsThatAreTheEnginesDefaultsAreLeftToTheEngine) {
+  ASSERT_EQ(web_["HostConfig"]["MaskedPaths"].size(), 10u);
+  for (const ApiVersion api : {kApi141, ApiVersion{1, 45}}) {
+    const json host = body(web_, api)["HostConfig"];
+    EXPECT_FALSE(host.contains("MaskedPaths")) << api.str();
+    EXPECT_FALSE(host.contains("ReadonlyPaths")) << api.str();
+  }
+  json docker26 = web_;
+  docker26["HostConfig"]["MaskedPaths"].push_back("/sys/devices/virtual/powercap");
+  EXPECT_FALSE(body(docker26)["HostConfig"].contains("MaskedPaths")) << "a newer engine's defaults are defaults too";
+}
+
+TEST_F(RecreateTest, UnconfinedOrCustomMaskedPathsAreTheUsers) {
+  json unconfined = web_;  // --security-opt systempaths=unconfined
+  unconfined["HostConfig"]["MaskedPaths"] = json::array();
+  unconfined["HostConfig"]["ReadonlyPaths"] = json::array();
+  const json host = body(unconfined)["HostConfig"];
+  EXPECT_EQ(host["MaskedPaths"], json::array()) << "absent, the engine would mask its defaults again";
+  EXPECT_EQ(host["ReadonlyPaths"], json::array());
+  json custom = web_;  // set through the API
+  custom["HostConfig"]["MaskedPaths"] = {"/proc/kcore"};
+  EXPECT_EQ(body(custom)["HostConfig"]["MaskedPaths"], json({"/proc/kcore"}));
+}
+
 TEST_F(RecreateTest, APortDockerChoseIsAWarning) {
   const RecreatePlan plan = plan_ok(web_, web_image_);
   ASSERT_EQ(plan.warnings.size(), 1u);
