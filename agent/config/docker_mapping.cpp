@@ -1,6 +1,6 @@
 #include "config/docker_mapping.hpp"
 
-#include <openssl/evp.h>
+#include "common/hash.hpp"
 
 #include <algorithm>
 #include <array>
@@ -160,17 +160,6 @@ void add_network(const TaskSpec& task, const ContainerSpec& c, json& body, json&
   body["NetworkingConfig"] = {{"EndpointsConfig", {{network, std::move(endpoint)}}}};
 }
 
-std::string to_hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 0xF];
-  }
-  return out;
-}
-
 }  // namespace
 
 common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec& container,
@@ -248,12 +237,7 @@ std::string spec_hash(const nlohmann::json& create_body) {
   }
   // nlohmann::json keeps object keys sorted, so the text is the same for the same content.
   const std::string text = "berth-spec-v1\n" + copy.dump();
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1) {
-    std::abort();  // SHA-256 cannot fail on memory input; a failure means a broken OpenSSL
-  }
-  return to_hex(digest.data(), size);
+  return common::hex(common::sha256(text));
 }
 
 nlohmann::json network_create_body(const TaskSpec& task) {

@@ -1,9 +1,9 @@
 #include "control/tokens.hpp"
 
+#include "common/hash.hpp"
 #include "control/router.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -18,23 +18,6 @@ namespace {
 
 constexpr std::size_t kMaxTokenNameBytes = 64;
 constexpr std::string_view kHex = "0123456789abcdef";
-
-std::array<unsigned char, 32> sha256(std::string_view text) {
-  std::array<unsigned char, 32> out{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), out.data(), &len, EVP_sha256(), nullptr);
-  return out;
-}
-
-std::string to_hex(const unsigned char* data, std::size_t n) {
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kHex[data[i] >> 4];
-    out += kHex[data[i] & 0x0f];
-  }
-  return out;
-}
 
 bool from_hex(std::string_view hex, std::array<unsigned char, 32>& out) {
   if (hex.size() != 64) {
@@ -101,15 +84,12 @@ common::Result<std::string> generate_token() {
     return common::make_error(ErrorKind::kInternal, "the random number generator failed");
   }
   std::string token(kTokenPrefix);
-  token += to_hex(bytes.data(), bytes.size());
+  token += common::hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   OPENSSL_cleanse(bytes.data(), bytes.size());
   return token;
 }
 
-std::string hash_token(std::string_view token) {
-  const auto digest = sha256(token);
-  return to_hex(digest.data(), digest.size());
-}
+std::string hash_token(std::string_view token) { return common::hex(common::sha256(token)); }
 
 bool is_valid_token_name(std::string_view name) { return is_valid_name(name, kMaxTokenNameBytes); }
 
@@ -159,7 +139,7 @@ TokenSet::TokenSet(const std::vector<TokenRecord>& records) {
 }
 
 const TokenRecord* TokenSet::find(std::string_view presented, bool webhook) const {
-  const auto digest = sha256(presented);
+  const std::string digest = common::sha256(presented);
   const TokenRecord* found = nullptr;
   for (const auto& e : entries_) {
     const bool equal = CRYPTO_memcmp(digest.data(), e.digest.data(), digest.size()) == 0;
