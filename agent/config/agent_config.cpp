@@ -1,5 +1,6 @@
 #include "config/agent_config.hpp"
 
+#include "aws/services.hpp"
 #include "common/text.hpp"
 #include "config/duration.hpp"
 #include "config/json_reader.hpp"
@@ -81,7 +82,7 @@ void read_docker(const Json& value, const ProblemSink& sink, AgentConfig& config
 void read_aws(const Json& value, const ProblemSink& sink, AgentConfig& config) {
   ObjectReader aws(value, "aws", sink);
   if (auto region = aws.string("region")) {
-    if (!is_aws_region(*region)) {
+    if (!aws::is_region(*region)) {
       aws.report("region", "\"" + *region + "\" is not an AWS region; write for example \"eu-west-1\"");
     } else {
       config.aws.region = *region;
@@ -269,23 +270,6 @@ std::optional<NotifyEvent> parse_notify_event(std::string_view text) {
     if (name == text) return value;
   }
   return std::nullopt;
-}
-
-bool is_aws_region(std::string_view region) {
-  int parts = 0;
-  std::size_t start = 0;
-  while (start <= region.size()) {
-    const auto end = std::min(region.find('-', start), region.size());
-    const auto part = region.substr(start, end - start);
-    if (part.empty() || part.size() > 16) return false;
-    const bool last = end == region.size();
-    for (const char c : part) {
-      if (last ? (c < '0' || c > '9') : (c < 'a' || c > 'z')) return false;
-    }
-    ++parts;
-    start = end + 1;
-  }
-  return parts >= 3;
 }
 
 LoadResult<AgentConfig> load_agent_config(std::string_view json_text, std::string file_label) {

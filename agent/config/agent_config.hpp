@@ -82,8 +82,6 @@ struct AgentConfig {
   AwsSettings aws;
 };
 
-// "us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1": lower-case words and a number, by hyphens.
-bool is_aws_region(std::string_view region);
 
 // Reads agent.json text. `file_label` names the file in problems (see display_path). Empty text or
 // whitespace only is an empty object: every default.
