@@ -19,19 +19,6 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    const auto end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) {
-      return parts;
-    }
-    start = end + 1;
-  }
-}
-
 std::string string_member(const json& object, const char* name) {
   const auto it = object.find(name);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -220,7 +207,7 @@ std::optional<std::string> ecr_registry_region(std::string_view host) {
   for (const std::string_view suffix : {".amazonaws.com.cn", ".amazonaws.com"}) {
     if (rest.ends_with(suffix)) {
       rest.remove_suffix(suffix.size());
-      const auto parts = split(rest, '.');
+      const auto parts = common::split(rest, '.');
       // <account>.dkr.ecr[-fips].<region>
       if (parts.size() == 4 && parts[0].size() == 12 && all_digits(parts[0]) && parts[1] == "dkr" &&
           (parts[2] == "ecr" || parts[2] == "ecr-fips") && is_region(parts[3])) {
@@ -246,7 +233,7 @@ common::Result<SecretSource> parse_value_from(std::string_view value_from) {
     return s;
   }
   // arn:partition:service:region:account:resource
-  const auto parts = split(value_from, ':');
+  const auto parts = common::split(value_from, ':');
   if (parts.size() < 6 || parts[1].empty() || !is_region(parts[3]) || parts[4].size() != 12 || !all_digits(parts[4])) {
     return refuse("not an ARN of the form arn:aws:<service>:<region>:<account>:<resource>");
   }

@@ -31,23 +31,10 @@ std::string canonical_value(std::string_view value) {
   return out;
 }
 
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    const auto end = text.find(separator, start);
-    parts.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) {
-      return parts;
-    }
-    start = end + 1;
-  }
-}
-
 // The path without "." and ".." segments and without empty ones; a trailing slash is kept.
-std::vector<std::string> normalized_segments(std::string_view path, bool& trailing_slash) {
-  const auto raw = split(path, '/');
-  std::vector<std::string> kept;
+std::vector<std::string_view> normalized_segments(std::string_view path, bool& trailing_slash) {
+  const auto raw = common::split(path, '/');
+  std::vector<std::string_view> kept;
   for (const auto& segment : raw) {
     if (segment.empty() || segment == ".") {
       continue;
@@ -71,12 +58,12 @@ std::string canonical_uri(std::string_view path, PathRule rule) {
   if (rule == PathRule::kAsSent) {
     return std::string(path);
   }
-  std::vector<std::string> segments;
+  std::vector<std::string_view> segments;
   bool trailing_slash = false;
   if (rule == PathRule::kNormalizedAndEncoded) {
     segments = normalized_segments(path, trailing_slash);
   } else {
-    segments = split(path.substr(path.front() == '/' ? 1 : 0), '/');
+    segments = common::split(path.substr(path.front() == '/' ? 1 : 0), '/');
   }
   std::string out;
   for (const auto& segment : segments) {
@@ -115,13 +102,13 @@ Parameters encoded_parameters(std::string_view query) {
   if (query.empty()) {
     return out;
   }
-  for (const auto& pair : split(query, '&')) {
+  for (const auto& pair : common::split(query, '&')) {
     if (pair.empty()) {
       continue;
     }
     const auto eq = pair.find('=');
-    const std::string name = eq == std::string::npos ? pair : pair.substr(0, eq);
-    const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     out.emplace_back(common::url_encode(percent_decode(name)), common::url_encode(percent_decode(value)));
   }
   return out;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace berth::common {
 
@@ -19,6 +20,9 @@ std::string to_lower(std::string_view s);
 int hex_digit(char c);
 
 bool starts_with(std::string_view s, std::string_view prefix);
+
+// The parts between separators, empty ones included: "a::b" -> {"a", "", "b"}; "" -> {""}.
+std::vector<std::string_view> split(std::string_view text, char separator);
 
 // base64 (RFC 4648 section 4) and base64url (section 5), both padded.
 std::string base64_encode(std::string_view data);
