@@ -15,6 +15,11 @@ Grants:
                                  registry (distribution 2.8) accepts a token until 60 s past
                                  its exp claim, so these tokens carry exp = now + 3 - 60 and
                                  the registry really refuses them after 3 seconds
+    user AWS + an ECR password   the grants of berth, while the password is valid: the fake
+                                 AWS endpoint (fake-aws.py) hands the passwords out with
+                                 GetAuthorizationToken and lists the SHA-256 of each with its
+                                 expiresAt in the file given as --ecr-passwords, read on every
+                                 request (an expired or unknown one: 401)
     a wrong password             401
 
 One line per request goes to the log file:
@@ -25,6 +30,8 @@ One line per request goes to the log file:
 import argparse
 import base64
 import datetime
+import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -150,9 +157,22 @@ class TokenHandler(http.server.BaseHTTPRequestHandler):
         user, _, password = decoded.partition(":")
         return user, password
 
+    def authenticated(self, user, password) -> bool:
+        if user in ("berth", "short"):
+            return hmac.compare_digest(password or "", self.server.password)
+        if user == "AWS" and password and self.server.args.ecr_passwords:
+            try:
+                with open(self.server.args.ecr_passwords, encoding="utf-8") as f:
+                    passwords = json.load(f).get("passwords", {})
+            except (OSError, ValueError):
+                return False
+            expires_at = passwords.get(hashlib.sha256(password.encode()).hexdigest())
+            return isinstance(expires_at, (int, float)) and time.time() < expires_at
+        return False
+
     def issue(self, params, user, password):
         scopes = [s for value in params.get("scope", []) for s in value.split(" ") if s]
-        if user is not None and (user not in ("berth", "short") or password != self.server.password):
+        if user is not None and not self.authenticated(user, password):
             self.reply(401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]},
                        user=user or "?", scopes=scopes, granted=[],
                        extra_headers={"WWW-Authenticate": 'Basic realm="berth-test"'})
@@ -223,6 +243,7 @@ def main():
     parser.add_argument("--password-file", required=True)
     parser.add_argument("--issuer", required=True)
     parser.add_argument("--service", required=True, help="default service (audience)")
+    parser.add_argument("--ecr-passwords", help="ECR passwords of the fake AWS endpoint (JSON)")
     parser.add_argument("--log", required=True)
     args = parser.parse_args()
 
