@@ -50,12 +50,19 @@ Authentication of every AWS request (JSON and S3): an Authorization header
   with host and x-amz-date signed, the service the operation belongs to (ecr, ssm,
   secretsmanager, s3), --region, X-Amz-Date within 15 minutes of now. The key is either one
   IMDS handed out (its X-Amz-Security-Token must come with it) or a --static-key ID:SECRET
-  (without a token). Refusals, all 403 (the status AWS documents for them), S3's in XML:
-    no Authorization                   MissingAuthenticationTokenException   S3: AccessDenied
-    malformed Authorization            IncompleteSignatureException          S3: AuthorizationHeaderMalformed (400)
-    unknown key, missing or wrong token UnrecognizedClientException          S3: InvalidAccessKeyId / InvalidToken (400)
-    key expired or revoked             ExpiredTokenException                 S3: ExpiredToken (400)
-    signature differs, or too old      InvalidSignatureException             S3: SignatureDoesNotMatch / RequestTimeTooSkewed
+  (without a token). Refusals of the JSON services, all 403 (the status AWS documents for
+  them), and of S3 (XML, 403 unless said):
+    no Authorization                     MissingAuthenticationTokenException  AccessDenied
+    malformed Authorization              IncompleteSignatureException         AuthorizationHeaderMalformed (400)
+    scope: other region, service, date   InvalidSignatureException            AuthorizationHeaderMalformed (400)
+    unknown key                          UnrecognizedClientException          InvalidAccessKeyId
+    token missing, wrong, or static key  UnrecognizedClientException          InvalidToken (400)
+      with a token
+    key expired or revoked               ExpiredTokenException                ExpiredToken (400)
+    X-Amz-Date 15 minutes off            InvalidSignatureException            RequestTimeTooSkewed
+    signature differs                    InvalidSignatureException            SignatureDoesNotMatch
+    x-amz-content-sha256 not the body's  InvalidSignatureException            XAmzContentSHA256Mismatch (400)
+    no x-amz-content-sha256 (S3 only)    -                                    InvalidRequest (400)
 
 Test control under /_fake/ (no signature):
     POST /_fake/expire-credentials     IMDS's credentials stop working now; IMDS hands out new ones
@@ -95,7 +102,6 @@ import json
 import os
 import re
 import secrets
-import string
 import sys
 import threading
 import time
@@ -108,17 +114,14 @@ from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # python3 -I leaves it out
+from fake_aws_state import COUNTED_KINDS, ApiError, AuthError, State  # noqa: E402
+
 MAX_JSON_BODY = 64 * 1024
 MAX_FAKE_BODY = 16 * 1024 * 1024
 MAX_SKEW = 15 * 60
 IMDS_MAX_TTL = 21600
-KEY_ALPHABET = string.ascii_uppercase + string.digits
-SUFFIX_ALPHABET = string.ascii_letters + string.digits
 JSON_TYPE = "application/x-amz-json-1.1"
-
-COUNTED_KINDS = ("imds_token", "imds_role", "imds_credentials", "imds_region",
-                 "ecr_get_authorization_token", "ssm_get_parameter", "ssm_get_parameters",
-                 "secretsmanager_get_secret_value", "s3_get_object", "refused")
 
 # X-Amz-Target -> (kind, SigV4 service name)
 TARGETS = {
@@ -136,32 +139,6 @@ AUTH_RE = re.compile(
 
 def iso8601(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def random_text(alphabet: str, n: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(n))
-
-
-class AuthError(Exception):
-    """A refused AWS request: the JSON code and the S3 code, with their statuses."""
-
-    def __init__(self, code, message, s3_code=None, s3_status=403):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.s3_code = s3_code or code
-        self.s3_status = s3_status
-
-
-class ApiError(Exception):
-    """An AWS error answer of an authenticated request (status 400 unless said)."""
-
-    def __init__(self, code, message, field="message", status=400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.status = status
 
 
 class ExactHeaders:
@@ -182,251 +159,6 @@ class ServiceVerifier(ExactHeaders, SigV4Auth):
 
 class S3Verifier(ExactHeaders, S3SigV4Auth):
     pass
-
-
-class IssuedCredentials:
-    def __init__(self, lifetime: int):
-        now = time.time()
-        self.access_key = "ASIA" + random_text(KEY_ALPHABET, 16)
-        self.secret_key = base64.b64encode(secrets.token_bytes(30)).decode("ascii")
-        self.token = base64.b64encode(secrets.token_bytes(600)).decode("ascii")
-        self.issued = now
-        self.expiration = int(now + lifetime)
-        self.revoked = False
-
-    def usable(self, now):
-        return not self.revoked and now < self.expiration
-
-
-class EcrPasswords:
-    """The passwords GetAuthorizationToken handed out, shared with the token server through a
-    file: {"passwords": {sha256 hex of the password: expiresAt}}."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.lock = threading.Lock()
-
-    def _load(self):
-        try:
-            with open(self.path, encoding="utf-8") as f:
-                return json.load(f).get("passwords", {})
-        except (OSError, ValueError):
-            return {}
-
-    def _store(self, passwords):
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"passwords": passwords}, f)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
-
-    def add(self, password: str, expires_at: float):
-        with self.lock:
-            now = time.time()
-            passwords = {h: e for h, e in self._load().items() if e > now - 86400}
-            passwords[hashlib.sha256(password.encode()).hexdigest()] = expires_at
-            self._store(passwords)
-
-    def expire_all(self):
-        with self.lock:
-            now = time.time()
-            self._store({h: min(e, now) for h, e in self._load().items() if e > now - 86400})
-
-
-class State:
-    def __init__(self, args):
-        self.args = args
-        self.lock = threading.Lock()
-        self.imds_tokens = {}  # token -> expiry
-        self.credentials = {}  # access key -> IssuedCredentials
-        self.current = None
-        self.static_keys = {}
-        for pair in args.static_key:
-            key_id, sep, secret = pair.partition(":")
-            if not sep or not key_id or not secret:
-                raise SystemExit(f"--static-key wants ID:SECRET, got {key_id!r}:...")
-            self.static_keys[key_id] = secret
-        self.parameters = {}  # name -> [version dicts]
-        self.secrets = {}  # name -> {"suffix", "versions": [dicts]}
-        self.buckets = {}  # bucket -> {key -> (bytes, mtime, content type)}
-        self.counts = dict.fromkeys(COUNTED_KINDS, 0)
-        self.ecr = EcrPasswords(args.ecr_passwords)
-        self.ciphertext_key = secrets.token_bytes(32)
-
-    def count(self, kind):
-        with self.lock:
-            if kind in self.counts:
-                self.counts[kind] += 1
-
-    # IMDS -------------------------------------------------------------------------------------
-
-    def new_imds_token(self, ttl):
-        token = base64.b64encode(secrets.token_bytes(42)).decode("ascii")
-        with self.lock:
-            now = time.time()
-            self.imds_tokens = {t: e for t, e in self.imds_tokens.items() if e > now}
-            self.imds_tokens[token] = now + ttl
-        return token
-
-    def imds_token_left(self, token):
-        """Seconds the token has left, or None when it is not valid."""
-        with self.lock:
-            expiry = self.imds_tokens.get(token or "")
-        if expiry is None or expiry <= time.time():
-            return None
-        return int(expiry - time.time())
-
-    def role_credentials(self) -> IssuedCredentials:
-        lifetime = self.args.credentials_lifetime
-        window = min(300, lifetime / 4)
-        with self.lock:
-            now = time.time()
-            cur = self.current
-            if cur is None or cur.revoked or now >= cur.expiration - window:
-                cur = IssuedCredentials(lifetime)
-                self.credentials = {k: c for k, c in self.credentials.items()
-                                    if c.expiration > now - 86400}
-                self.credentials[cur.access_key] = cur
-                self.current = cur
-            return cur
-
-    def expire_credentials(self):
-        with self.lock:
-            for c in self.credentials.values():
-                c.revoked = True
-            self.current = None
-
-    def secret_for(self, access_key, token):
-        """The secret key that signs for access_key, or raises AuthError."""
-        with self.lock:
-            static = self.static_keys.get(access_key)
-            issued = self.credentials.get(access_key)
-        if static is not None:
-            if token is not None:
-                raise AuthError("UnrecognizedClientException",
-                                "The security token included in the request is invalid.",
-                                "InvalidToken", 400)
-            return static
-        if issued is None:
-            raise AuthError("UnrecognizedClientException",
-                            "The security token included in the request is invalid.",
-                            "InvalidAccessKeyId", 403)
-        if token is None or not hmac.compare_digest(token, issued.token):
-            raise AuthError("UnrecognizedClientException",
-                            "The security token included in the request is invalid.",
-                            "InvalidToken", 400)
-        if not issued.usable(time.time()):
-            raise AuthError("ExpiredTokenException",
-                            "The security token included in the request is expired",
-                            "ExpiredToken", 400)
-        return issued.secret_key
-
-    # SSM --------------------------------------------------------------------------------------
-
-    def ssm_arn(self, name):
-        return (f"arn:aws:ssm:{self.args.region}:{self.args.account}:parameter/"
-                f"{name[1:] if name.startswith('/') else name}")
-
-    def put_parameter(self, name, kind, value):
-        with self.lock:
-            versions = self.parameters.setdefault(name, [])
-            versions.append({"Type": kind, "Value": value, "Version": len(versions) + 1,
-                             "LastModifiedDate": round(time.time(), 3)})
-            return len(versions)
-
-    def find_parameter(self, wanted):
-        """(name, version dict) for a name, name:version or ARN; raises ApiError."""
-        not_found = ApiError("ParameterNotFound", f"Parameter {wanted} not found.")
-        ref = wanted
-        prefix = f"arn:aws:ssm:{self.args.region}:{self.args.account}:parameter"
-        if ref.startswith("arn:"):
-            if not ref.startswith(prefix + "/"):
-                raise not_found
-            ref = ref[len(prefix):]
-        selector = None
-        base, sep, tail = ref.rpartition(":")
-        if sep and base:
-            ref, selector = base, tail
-        with self.lock:
-            candidates = [ref]
-            if wanted.startswith("arn:") and ref.startswith("/"):
-                candidates.append(ref[1:])
-            name = next((c for c in candidates if c in self.parameters), None)
-            if name is None:
-                raise not_found
-            versions = self.parameters[name]
-            if selector is None:
-                return name, None, versions[-1]
-            if selector.isdigit() and 1 <= int(selector) <= len(versions):
-                return name, ":" + selector, versions[int(selector) - 1]
-        raise ApiError("ParameterVersionNotFound",
-                       f"Systems Manager could not find version {selector} of {name}. "
-                       "Verify the version and try again.")
-
-    def parameter_json(self, name, selector, version, decrypt):
-        value = version["Value"]
-        if version["Type"] == "SecureString" and not decrypt:
-            digest = hmac.new(self.ciphertext_key, value.encode(), hashlib.sha256).digest()
-            value = base64.b64encode(b"\x01\x02\x02\x00\x78" + digest * 4).decode("ascii")
-        out = {"Name": name, "Type": version["Type"], "Value": value,
-               "Version": version["Version"], "LastModifiedDate": version["LastModifiedDate"],
-               "ARN": self.ssm_arn(name), "DataType": "text"}
-        if selector:
-            out["Selector"] = selector
-        return out
-
-    # Secrets Manager --------------------------------------------------------------------------
-
-    def secret_arn(self, name, suffix):
-        return f"arn:aws:secretsmanager:{self.args.region}:{self.args.account}:secret:{name}-{suffix}"
-
-    def put_secret(self, name, field, value):
-        with self.lock:
-            entry = self.secrets.setdefault(
-                name, {"suffix": random_text(SUFFIX_ALPHABET, 6), "versions": []})
-            for v in entry["versions"]:
-                v["VersionStages"] = [s for s in v["VersionStages"]
-                                      if s not in ("AWSCURRENT", "AWSPREVIOUS")]
-            if entry["versions"]:
-                entry["versions"][-1]["VersionStages"].append("AWSPREVIOUS")
-            version = {"VersionId": str(uuid.uuid4()), field: value,
-                       "VersionStages": ["AWSCURRENT"], "CreatedDate": round(time.time(), 3)}
-            entry["versions"].append(version)
-            return self.secret_arn(name, entry["suffix"]), version["VersionId"]
-
-    def find_secret(self, secret_id, version_id, stage):
-        prefix = f"arn:aws:secretsmanager:{self.args.region}:{self.args.account}:secret:"
-        not_found = ApiError("ResourceNotFoundException",
-                             "Secrets Manager can't find the specified secret.", "Message")
-        with self.lock:
-            if secret_id.startswith("arn:"):
-                if not secret_id.startswith(prefix):
-                    raise not_found
-                rest = secret_id[len(prefix):]
-                name = rest if rest in self.secrets else rest[:-7] if len(rest) > 7 else ""
-                entry = self.secrets.get(name)
-                if entry is None or (rest != name and rest != f"{name}-{entry['suffix']}"):
-                    raise not_found
-            else:
-                name = secret_id
-                entry = self.secrets.get(name)
-                if entry is None:
-                    raise not_found
-            for v in reversed(entry["versions"]):
-                if version_id is not None and v["VersionId"] != version_id:
-                    continue
-                if stage is not None and stage not in v["VersionStages"]:
-                    continue
-                if version_id is None and stage is None and "AWSCURRENT" not in v["VersionStages"]:
-                    continue
-                out = {"ARN": self.secret_arn(name, entry["suffix"]), "Name": name}
-                out.update({k: (list(val) if isinstance(val, list) else val)
-                            for k, val in v.items()})
-                return out
-        what = f"VersionId {version_id}" if version_id is not None else f"staging label {stage}"
-        raise ApiError("ResourceNotFoundException",
-                       f"Secrets Manager can't find the specified secret value for {what}",
-                       "Message")
 
 
 class BodyTooLarge(Exception):
@@ -631,6 +363,16 @@ class FakeAwsHandler(http.server.BaseHTTPRequestHandler):
                             "RequestTimeTooSkewed", 403)
         secret = self.server.state.secret_for(access_key,
                                               self.headers.get("X-Amz-Security-Token"))
+        content_sha = self.headers.get("X-Amz-Content-SHA256")
+        if service == "s3" and content_sha is None:
+            raise AuthError("InvalidRequest",
+                            "Missing required header for this request: x-amz-content-sha256",
+                            s3_status=400)
+        if (content_sha is not None and content_sha != hashlib.sha256(body).hexdigest()
+                and not (service == "s3" and content_sha == "UNSIGNED-PAYLOAD")):
+            raise AuthError("InvalidSignatureException",
+                            "The provided 'x-amz-content-sha256' header does not match what was "
+                            "computed.", "XAmzContentSHA256Mismatch", 400)
         headers = HTTPHeaders()
         for name in signed:
             values = self.headers.get_all(name)
@@ -743,18 +485,9 @@ class FakeAwsHandler(http.server.BaseHTTPRequestHandler):
 
     def s3(self, path):
         body = self.read_body(MAX_JSON_BODY)
-        self.kind = "s3_get_object"
+        self.kind = "s3_get_object" if self.command in ("GET", "HEAD") else "s3_other"
         try:
             self.authenticate("s3", body)
-            content_sha = self.headers.get("x-amz-content-sha256")
-            if content_sha is None:
-                raise AuthError("InvalidRequest",
-                                "Missing required header for this request: x-amz-content-sha256",
-                                s3_status=400)
-            if content_sha != "UNSIGNED-PAYLOAD" and content_sha != hashlib.sha256(body).hexdigest():
-                raise AuthError("XAmzContentSHA256Mismatch",
-                                "The provided 'x-amz-content-sha256' header does not match what "
-                                "was computed.", s3_status=400)
         except AuthError as e:
             self.kind = "refused"
             self.server.state.count("refused")
@@ -872,7 +605,7 @@ class FakeAwsHandler(http.server.BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listen", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True, help="0: any free port (printed)")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--account", default="123456789012")
     parser.add_argument("--role", default="berth-test-role")
@@ -888,7 +621,8 @@ def main():
     args = parser.parse_args()
 
     server = FakeAwsServer((args.listen, args.port), args)
-    print(f"fake AWS listening on http://{args.listen}:{args.port} (pid {os.getpid()}, "
+    host, port = server.server_address[:2]
+    print(f"fake AWS listening on http://{host}:{port} (pid {os.getpid()}, "
           f"botocore {botocore.__version__} from {os.path.dirname(botocore.__file__)})",
           file=sys.stderr, flush=True)
     server.serve_forever()
