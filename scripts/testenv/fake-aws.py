@@ -66,7 +66,7 @@ Authentication of every AWS request (JSON and S3): an Authorization header
 
 Test control under /_fake/ (no signature):
     POST /_fake/expire-credentials     IMDS's credentials stop working now; IMDS hands out new ones
-    POST /_fake/expire-ecr             every ECR password handed out stops working now
+    POST /_fake/expire-ecr             every ECR password it handed out stops working now
     GET  /_fake/requests               {"imds_token": n, "imds_role": n, "imds_credentials": n,
                                         "imds_region": n, "ecr_get_authorization_token": n,
                                         "ssm_get_parameter": n, "ssm_get_parameters": n,

@@ -3,6 +3,7 @@ credentials, ECR passwords, SSM parameters, Secrets Manager secrets and S3 objec
 lock. No HTTP here; the endpoint's docstring is the protocol."""
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import json
@@ -62,37 +63,45 @@ class IssuedCredentials:
 
 class EcrPasswords:
     """The passwords GetAuthorizationToken handed out, shared with the token server through a
-    file: {"passwords": {sha256 hex of the password: expiresAt}}."""
+    file: {"passwords": {sha256 hex of the password: expiresAt}}. Another instance (a test's own,
+    on port 0) may share the file: changes are made under an flock of FILE.lock, and each
+    instance expires only the passwords it handed out."""
 
     def __init__(self, path: str):
         self.path = path
         self.lock = threading.Lock()
+        self.mine = set()
 
-    def _load(self):
-        try:
-            with open(self.path, encoding="utf-8") as f:
-                return json.load(f).get("passwords", {})
-        except (OSError, ValueError):
-            return {}
-
-    def _store(self, passwords):
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"passwords": passwords}, f)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+    def _update(self, change):
+        with self.lock, open(self.path + ".lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                with open(self.path, encoding="utf-8") as f:
+                    passwords = json.load(f).get("passwords", {})
+            except (OSError, ValueError):
+                passwords = {}
+            now = time.time()
+            passwords = {h: e for h, e in passwords.items() if e > now - 86400}
+            change(passwords, now)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"passwords": passwords}, f)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
 
     def add(self, password: str, expires_at: float):
-        with self.lock:
-            now = time.time()
-            passwords = {h: e for h, e in self._load().items() if e > now - 86400}
-            passwords[hashlib.sha256(password.encode()).hexdigest()] = expires_at
-            self._store(passwords)
+        digest = hashlib.sha256(password.encode()).hexdigest()
+
+        def change(passwords, _now):
+            passwords[digest] = expires_at
+            self.mine.add(digest)
+        self._update(change)
 
     def expire_all(self):
-        with self.lock:
-            now = time.time()
-            self._store({h: min(e, now) for h, e in self._load().items() if e > now - 86400})
+        def change(passwords, now):
+            for digest in self.mine & passwords.keys():
+                passwords[digest] = min(passwords[digest], now)
+        self._update(change)
 
 
 class State:
