@@ -52,17 +52,17 @@ Authentication of every AWS request (JSON and S3): an Authorization header
   IMDS handed out (its X-Amz-Security-Token must come with it) or a --static-key ID:SECRET
   (without a token). Refusals of the JSON services, all 403 (the status AWS documents for
   them), and of S3 (XML, 403 unless said):
-    no Authorization                     MissingAuthenticationTokenException  AccessDenied
-    malformed Authorization              IncompleteSignatureException         AuthorizationHeaderMalformed (400)
-    scope: other region, service, date   InvalidSignatureException            AuthorizationHeaderMalformed (400)
-    unknown key                          UnrecognizedClientException          InvalidAccessKeyId
-    token missing, wrong, or static key  UnrecognizedClientException          InvalidToken (400)
-      with a token
-    key expired or revoked               ExpiredTokenException                ExpiredToken (400)
-    X-Amz-Date 15 minutes off            InvalidSignatureException            RequestTimeTooSkewed
-    signature differs                    InvalidSignatureException            SignatureDoesNotMatch
-    x-amz-content-sha256 not the body's  InvalidSignatureException            XAmzContentSHA256Mismatch (400)
-    no x-amz-content-sha256 (S3 only)    -                                    InvalidRequest (400)
+    no Authorization                    MissingAuthenticationTokenException  AccessDenied
+    malformed Authorization             IncompleteSignatureException  AuthorizationHeaderMalformed (400)
+    scope: other region, service, date  InvalidSignatureException     AuthorizationHeaderMalformed (400)
+    unknown key                         UnrecognizedClientException   InvalidAccessKeyId
+    token missing or wrong, or a static UnrecognizedClientException   InvalidToken (400)
+      key with a token
+    key expired or revoked              ExpiredTokenException         ExpiredToken (400)
+    X-Amz-Date 15 minutes off           InvalidSignatureException     RequestTimeTooSkewed
+    signature differs                   InvalidSignatureException     SignatureDoesNotMatch
+    x-amz-content-sha256 not the body's InvalidSignatureException     XAmzContentSHA256Mismatch (400)
+    no x-amz-content-sha256 (S3 only)   -                             InvalidRequest (400)
 
 Test control under /_fake/ (no signature):
     POST /_fake/expire-credentials     IMDS's credentials stop working now; IMDS hands out new ones
@@ -578,7 +578,8 @@ class FakeAwsHandler(http.server.BaseHTTPRequestHandler):
         obj = self.fake_body(body)
         kind = (obj or {}).get("Type", "String")
         value = (obj or {}).get("Value")
-        if not name or kind not in ("String", "StringList", "SecureString") or not isinstance(value, str):
+        if (not name or kind not in ("String", "StringList", "SecureString")
+                or not isinstance(value, str)):
             self.respond_json(400, {"error": 'PUT /_fake/ssm/NAME {"Type": "String"|"StringList"|'
                                              '"SecureString", "Value": "..."}'})
             return

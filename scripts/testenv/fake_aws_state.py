@@ -249,7 +249,8 @@ class State:
     # Secrets Manager --------------------------------------------------------------------------
 
     def secret_arn(self, name, suffix):
-        return f"arn:aws:secretsmanager:{self.args.region}:{self.args.account}:secret:{name}-{suffix}"
+        return (f"arn:aws:secretsmanager:{self.args.region}:{self.args.account}:secret:"
+                f"{name}-{suffix}")
 
     def put_secret(self, name, field, value):
         with self.lock:
