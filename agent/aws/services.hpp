@@ -31,8 +31,9 @@ common::Result<TimedCredentials> parse_instance_credentials(std::string_view bod
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, when the first two are set.
 std::optional<TimedCredentials> credentials_from_environment();
 
-// Credentials are renewed this long before they expire (IMDS offers new ones from 5 minutes before).
-inline constexpr std::chrono::minutes kRenewBeforeExpiration{10};
+// Credentials are renewed this long before they expire: EC2 offers new ones at least 5 minutes before
+// the old ones expire, so asking earlier would get the same ones back.
+inline constexpr std::chrono::minutes kRenewBeforeExpiration{4};
 bool needs_renewal(const TimedCredentials& c, std::chrono::system_clock::time_point now);
 
 // "2026-12-07T18:00:00Z" (ISO 8601, UTC, optional fraction of a second).

@@ -4,6 +4,7 @@
 #include "common/text.hpp"
 #include "config/duration.hpp"
 #include "config/json_reader.hpp"
+#include "registry/url.hpp"
 
 #include <algorithm>
 #include <array>
@@ -87,6 +88,30 @@ void read_aws(const Json& value, const ProblemSink& sink, AgentConfig& config) {
     } else {
       config.aws.region = *region;
     }
+  }
+  if (auto imds = aws.boolean("imds")) {
+    config.aws.imds = *imds;
+  }
+  if (const auto* endpoints = aws.object("endpoints")) {
+    ObjectReader reader(*endpoints, aws.path_of("endpoints"), sink);
+    for (const char* service : {"imds", "ecr", "ssm", "secretsmanager", "s3"}) {
+      auto text = reader.string(service);
+      if (!text) {
+        continue;
+      }
+      auto url = registry::parse_url(*text);
+      if (!url || url->target != "/") {
+        reader.report(service, "\"" + *text + "\" is not an http(s) URL without a path, like \"https://" +
+                                   std::string(service) + ".eu-west-1.amazonaws.com\"");
+      } else if (!url->origin.tls && !registry::is_loopback_host(url->origin.host) &&
+                 !(std::string_view(service) == "imds" &&
+                   (url->origin.host == "169.254.169.254" || url->origin.host == "fd00:ec2::254"))) {
+        reader.report(service, "\"" + *text + "\": plain HTTP only to a loopback address (or to IMDS); use https");
+      } else {
+        config.aws.endpoints[service] = *text;
+      }
+    }
+    reader.finish();
   }
   aws.finish();
 }

@@ -65,7 +65,11 @@ struct PollSettings {
 
 // AWS settings. The region names the endpoints berth derives (EFS file systems' addresses).
 struct AwsSettings {
-  std::optional<std::string> region;
+  std::optional<std::string> region;  // else IMDS's, else AWS_REGION
+  bool imds = true;                   // the instance role's credentials and region from IMDSv2
+  // Where each service answers instead of its public address: "imds", "ecr", "ssm", "secretsmanager",
+  // "s3" -> an http(s) URL (VPC endpoints; plain HTTP only to loopback, and to IMDS's own addresses).
+  std::map<std::string, std::string> endpoints;
 };
 
 struct AgentConfig {
@@ -81,7 +85,6 @@ struct AgentConfig {
   LogLevel log_level = LogLevel::kInfo;  // log.level
   AwsSettings aws;
 };
-
 
 // Reads agent.json text. `file_label` names the file in problems (see display_path). Empty text or
 // whitespace only is an empty object: every default.

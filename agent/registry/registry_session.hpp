@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/signal_io.hpp"
 #include "http/client.hpp"
 #include "registry/client.hpp"
 #include "registry/credentials.hpp"
@@ -38,16 +39,7 @@ struct RequestTally {
   int token = 0;
 };
 
-// Wakes every coroutine waiting on it; waiters re-check their condition.
-class Signal {
- public:
-  explicit Signal(const boost::asio::any_io_executor& executor);
-  boost::asio::awaitable<void> wait();
-  void notify_all();
-
- private:
-  boost::asio::steady_timer timer_;
-};
+using common::Signal;
 
 // A bearer token for one (realm, service, scope).
 struct TokenSlot {

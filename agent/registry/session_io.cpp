@@ -98,12 +98,6 @@ Result<std::shared_ptr<ssl::context>> tls_context(const RegistryClientSettings& 
 
 }  // namespace
 
-Signal::Signal(const net::any_io_executor& executor) : timer_(executor, Clock::time_point::max()) {}
-
-net::awaitable<void> Signal::wait() { co_await timer_.async_wait(net::as_tuple(net::use_awaitable)); }
-
-void Signal::notify_all() { timer_.cancel(); }
-
 RegistrySession::RegistrySession(net::any_io_executor executor, RegistryClientSettings settings)
     : executor_(std::move(executor)), settings_(std::move(settings)) {}
 

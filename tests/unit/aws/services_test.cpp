@@ -36,8 +36,8 @@ TEST(InstanceCredentials, ReadsWhatImdsAnswers) {
   EXPECT_EQ(c->credentials.access_key_id, "ASIAEXAMPLE");
   EXPECT_EQ(c->credentials.session_token, "tok");
   EXPECT_EQ(c->expiration, at("2026-12-07T18:00:00Z"));
-  EXPECT_FALSE(needs_renewal(*c, at("2026-12-07T17:49:00Z")));
-  EXPECT_TRUE(needs_renewal(*c, at("2026-12-07T17:51:00Z")));
+  EXPECT_FALSE(needs_renewal(*c, at("2026-12-07T17:55:00Z")));
+  EXPECT_TRUE(needs_renewal(*c, at("2026-12-07T17:57:00Z")));
 }
 
 TEST(InstanceCredentials, RefusalsNeverShowTheSecret) {
