@@ -41,12 +41,11 @@ std::string xml_element(std::string_view body, std::string_view name) {
   return end == std::string_view::npos ? "" : std::string(body.substr(start + open.size(), end - start - open.size()));
 }
 
+// "/" and each segment of the key percent-encoded: "a b/c" -> "/a%20b/c".
 std::string encoded_key(std::string_view key) {
   std::string out;
   for (const auto segment : common::split(key, '/')) {
-    if (!out.empty() || key.front() == '/') {
-      out += '/';
-    }
+    out += '/';
     out += common::url_encode(segment);
   }
   return out;
@@ -275,7 +274,7 @@ net::awaitable<Result<std::string>> AwsClient::get_object(std::string bucket, st
   const bool path_style = configured || bucket.find('.') != std::string::npos;
   const std::string base =
       path_style ? endpoint_of("s3", region) : "https://" + bucket + "." + service_host("s3", region);
-  const std::string path = (path_style ? "/" + common::url_encode(bucket) : "") + encoded_key("/" + key);
+  const std::string path = (path_style ? "/" + common::url_encode(bucket) : "") + encoded_key(key);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto creds = co_await credentials();
     if (!creds) {
