@@ -4,6 +4,7 @@
 // healthy image. One io_context, one thread; every piece of work is a coroutine on it.
 
 #include "app/desired.hpp"
+#include "aws/client_io.hpp"
 #include "control/api.hpp"
 #include "control/notifier.hpp"
 #include "control/server.hpp"
@@ -107,6 +108,8 @@ class Agent final : public control::ApiBackend {
                                                                   std::string why, std::string id = {});
   // `s` is a copy: the plan is made from the service as it was when the update began.
   boost::asio::awaitable<common::Result<swap::SwapPlan>> plan_for(Service s, registry::ImageReference ref);
+  // The value of a task definition's secret (SSM or Secrets Manager), with the instance role.
+  boost::asio::awaitable<common::Result<std::string>> read_secret(const std::string& value_from);
   // True while the service must stay in the map: a swap or other work on it is running.
   bool in_use(const Service& s) const;
   void spawn(std::function<boost::asio::awaitable<void>()> work);
@@ -131,6 +134,7 @@ class Agent final : public control::ApiBackend {
   state::StateStore store_;
   swap::SwapEngine engine_;
   registry::RegistryClient registry_;
+  aws::AwsClient aws_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<control::Notifier> notifier_;
   std::map<std::string, Service> services_;

@@ -64,6 +64,7 @@ Agent::Agent(net::any_io_executor executor, std::string config_path, Desired des
       store_(config_.state_dir),
       engine_(docker_, store_),
       registry_(executor, registry::RegistryClientSettings::from_config(config_)),
+      aws_(executor, config_.aws),
       file_stamps_(desired_.stamps) {}
 
 Agent::~Agent() = default;

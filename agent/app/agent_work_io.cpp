@@ -125,6 +125,18 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   co_return common::Status{};
 }
 
+net::awaitable<Result<std::string>> Agent::read_secret(const std::string& value_from) {
+  auto source = aws::parse_value_from(value_from);
+  if (!source) {
+    co_return source.error();
+  }
+  auto body = co_await aws_.call(aws::get_secret_call(*source, ""));
+  if (!body) {
+    co_return body.error();
+  }
+  co_return aws::parse_secret_value(*source, *body);
+}
+
 net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::ImageReference ref) {
   swap::SwapPlan p;
   p.service = s.name;
@@ -154,6 +166,14 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
     }
     if (s.file->task.platform) {
       p.platform = *s.file->task.platform;
+    }
+    // Read now, before anything stops: a secret that cannot be read leaves the old container serving.
+    for (const auto& secret : c.secrets) {
+      auto value = co_await read_secret(secret.value_from);
+      if (!value) {
+        co_return value.error().context("secret " + secret.name + " (valueFrom " + secret.value_from + ")");
+      }
+      p.secret_env.push_back(secret.name + "=" + *value);
     }
   } else {
     // A hand-started container: recreated from what Docker knows of it, minus its old image's defaults.

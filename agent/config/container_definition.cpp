@@ -1,6 +1,7 @@
 // One element of containerDefinitions: identity, ports, environment, storage, networking and the links
 // between the containers of a task. The kernel-facing fields are read in container_linux.cpp.
 
+#include "aws/services.hpp"
 #include "common/text.hpp"
 #include "config/address.hpp"
 #include "config/task_parsing.hpp"
@@ -176,6 +177,31 @@ void read_port_mappings(ObjectReader& c, ContainerSpec& spec, TaskContext& conte
 
 void read_environment(ObjectReader& c, ContainerSpec& spec) {
   std::map<std::string, std::string> seen;  // name -> path of its first definition
+  for_each_object(c, "secrets", [&](ObjectReader& e, std::size_t) {
+    const auto name = e.string("name");
+    const auto value_from = e.string("valueFrom");
+    if (!name || !value_from) {
+      if (!name && e.find("name") == nullptr) e.report_here("needs a name");
+      if (!value_from && e.find("valueFrom") == nullptr) {
+        e.report_here("needs a valueFrom: an SSM parameter's name or ARN, or a Secrets Manager secret's ARN");
+      }
+      return;
+    }
+    if (name->empty() || name->find('=') != std::string::npos || name->find('\0') != std::string::npos) {
+      e.report("name", "\"" + *name + "\" is not a variable name (it must be non-empty, without '=')");
+      return;
+    }
+    if (auto source = aws::parse_value_from(*value_from); !source) {
+      e.report("valueFrom", source.error().message);
+      return;
+    }
+    const auto [it, inserted] = seen.emplace(*name, e.path_of("name"));
+    if (!inserted) {
+      e.report("name", *name + " is set twice (first at " + it->second + ")");
+      return;
+    }
+    spec.secrets.push_back(SecretVar{*name, *value_from});
+  });
   for_each_object(c, "environment", [&](ObjectReader& e, std::size_t) {
     const auto name = e.string("name");
     const auto value = e.string("value");
@@ -531,9 +557,6 @@ ContainerSpec read_container(ObjectReader& c, std::size_t index, TaskContext& co
       c.report("versionConsistency", "\"" + *consistency + "\" is not enabled or disabled");
     }
   }
-  c.refuse("secrets",
-           "berth does not read SSM Parameter Store or Secrets Manager; put the values in environmentFiles (a file "
-           "on this host readable only by root) or in environment");
   c.refuse("repositoryCredentials",
            "berth does not read registry credentials from Secrets Manager; give them in agent.json \"registries\" "
            "or in the docker_config file");

@@ -222,7 +222,12 @@ common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const Contai
   }
   body["HostConfig"] = std::move(host_config);
 
-  body["Labels"][std::string(kLabelSpecHash)] = spec_hash(body);
+  // A secret's reference shapes the container (its value is read at creation and never kept).
+  json hashed = body;
+  for (const auto& secret : c.secrets) {
+    hashed["BerthSecrets"].push_back({secret.name, secret.value_from});
+  }
+  body["Labels"][std::string(kLabelSpecHash)] = spec_hash(hashed);
   return body;
 }
 

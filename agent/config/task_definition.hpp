@@ -42,6 +42,14 @@ struct EnvVar {
   friend bool operator==(const EnvVar&, const EnvVar&) = default;
 };
 
+// An environment variable whose value lives in SSM Parameter Store or Secrets Manager (`valueFrom`):
+// read with the instance role when the container is created, never stored.
+struct SecretVar {
+  std::string name;
+  std::string value_from;
+  friend bool operator==(const SecretVar&, const SecretVar&) = default;
+};
+
 // ECS semantics and defaults; seconds.
 struct HealthCheck {
   std::vector<std::string> command;  // starts with CMD or CMD-SHELL, as Docker's Healthcheck.Test
@@ -121,6 +129,7 @@ struct ContainerSpec {
   bool essential = true;
   std::vector<PortMapping> port_mappings;
   std::vector<EnvVar> environment;
+  std::vector<SecretVar> secrets;
   std::vector<std::string> environment_files;  // absolute paths on the host, read by the agent
   std::vector<std::string> command;            // empty: the image's CMD
   std::vector<std::string> entry_point;        // empty: the image's ENTRYPOINT

@@ -36,7 +36,8 @@ struct SwapPlan {
   nlohmann::json create_body;                               // POST /containers/create body
   nlohmann::json extra_networks = nlohmann::json::array();  // [{"network", "endpoint"}] joined after create
   std::string registry_auth;                                // X-Registry-Auth, never written to disk
-  std::string platform;                                     // "linux/arm64" when not the daemon's own
+  std::vector<std::string> secret_env;  // "NAME=value" from secrets, added to Env at create, never written to disk
+  std::string platform;                 // "linux/arm64" when not the daemon's own
 };
 
 // Progress of a swap, for the event stream and `berth update --wait`.
@@ -71,13 +72,18 @@ class SwapEngine {
   [[nodiscard]] bool busy(const std::string& service) const { return running_.count(service) != 0; }
 
  private:
-  boost::asio::awaitable<SwapRecord> drive(SwapRecord record, std::string registry_auth, ProgressFn progress);
+  // What a swap needs that is never written to the journal. A recovered swap has none: it only goes back.
+  struct Unrecorded {
+    std::string registry_auth;
+    std::vector<std::string> secret_env;
+  };
+  boost::asio::awaitable<SwapRecord> drive(SwapRecord record, Unrecorded unrecorded, ProgressFn progress);
   boost::asio::awaitable<common::Result<Observation>> observe(const std::string& service);
-  boost::asio::awaitable<common::Status> perform(SwapRecord& r, const Step& step, const std::string& registry_auth,
+  boost::asio::awaitable<common::Status> perform(SwapRecord& r, const Step& step, const Unrecorded& unrecorded,
                                                  const ProgressFn& progress);
   boost::asio::awaitable<common::Status> pull(SwapRecord& r, const std::string& registry_auth,
                                               const ProgressFn& progress);
-  boost::asio::awaitable<common::Status> create_new(SwapRecord& r);
+  boost::asio::awaitable<common::Status> create_new(SwapRecord& r, const std::vector<std::string>& secret_env);
   boost::asio::awaitable<health::ProbeSpec> probe_for(const SwapRecord& r, health::ProbeSpec probe,
                                                       const std::string& container);
   void finish(SwapRecord& r, Outcome outcome, const std::string& note);

@@ -181,7 +181,9 @@ net::awaitable<Result<SwapRecord>> SwapEngine::run(SwapPlan plan, ProgressFn pro
   if (!saved) {
     co_return saved.error().context("cannot start the swap of " + plan.service);
   }
-  co_return co_await drive(std::move(r), std::move(plan.registry_auth), std::move(progress));
+  // A named local: GCC 12 destroys a braced temporary in a co_await's full expression twice.
+  Unrecorded unrecorded{std::move(plan.registry_auth), std::move(plan.secret_env)};
+  co_return co_await drive(std::move(r), std::move(unrecorded), std::move(progress));
 }
 
 net::awaitable<std::vector<SwapRecord>> SwapEngine::recover(ProgressFn progress) {
@@ -199,7 +201,8 @@ net::awaitable<std::vector<SwapRecord>> SwapEngine::recover(ProgressFn progress)
       spdlog::error("swap {} of {}: journal write failed: {}", r.id, r.service, st.error().message);
     }
     running_.insert(r.service);
-    out.push_back(co_await drive(std::move(r), {}, progress));
+    Unrecorded none;
+    out.push_back(co_await drive(std::move(r), std::move(none), progress));
     running_.erase(out.back().service);
   }
   co_return out;
@@ -226,7 +229,7 @@ net::awaitable<Result<Observation>> SwapEngine::observe(const std::string& servi
   co_return o;
 }
 
-net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, std::string registry_auth, ProgressFn progress) {
+net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, Unrecorded unrecorded, ProgressFn progress) {
   auto emit = [&](std::string step, std::string detail) {
     if (progress) {
       progress(SwapProgress{r.id, r.service, std::move(step), std::move(detail), 0, 0});
@@ -259,7 +262,7 @@ net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, std::string registry_
     }
     emit(r.intent, step.container.empty() ? std::string() : step.container.substr(0, 12));
     fault_point(step.action, FaultWhen::kBefore);
-    auto done = co_await perform(r, step, registry_auth, progress);
+    auto done = co_await perform(r, step, unrecorded, progress);
     if (!done) {
       const std::string why = std::string(to_string(step.action)) + ": " + done.error().message;
       spdlog::warn("swap {} of {}: {}", r.id, r.service, why);
@@ -290,19 +293,19 @@ net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, std::string registry_
   }
 }
 
-net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, const std::string& registry_auth,
+net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, const Unrecorded& unrecorded,
                                            const ProgressFn& progress) {
   const auto grace = std::chrono::seconds(r.gate.value("stop_grace_s", 10));
   const auto monitor = std::chrono::milliseconds(r.gate.value("monitor_ms", std::int64_t{10000}));
   const auto probe = probe_from_json(r.gate.value("probe", json::object()));
   switch (step.action) {
-    case Action::kPull: co_return co_await pull(r, registry_auth, progress);
+    case Action::kPull: co_return co_await pull(r, unrecorded.registry_auth, progress);
     case Action::kStopOld:
     case Action::kStopNew: co_return co_await docker_.stop_container(step.container, grace);
     case Action::kNeutraliseOld:
     case Action::kNeutraliseNew: co_return co_await docker_.update_restart_policy(step.container, "no");
     case Action::kRenameOldToPrev: co_return co_await docker_.rename_container(step.container, prev_name(r.service));
-    case Action::kCreateNew: co_return co_await create_new(r);
+    case Action::kCreateNew: co_return co_await create_new(r, unrecorded.secret_env);
     case Action::kStartNew: {
       auto st = co_await docker_.start_container(step.container);
       if (st) {
@@ -418,8 +421,12 @@ net::awaitable<Status> SwapEngine::pull(SwapRecord& r, const std::string& regist
   co_return Status{};
 }
 
-net::awaitable<Status> SwapEngine::create_new(SwapRecord& r) {
-  auto id = co_await docker_.create_container(next_name(r.service), r.create_body);
+net::awaitable<Status> SwapEngine::create_new(SwapRecord& r, const std::vector<std::string>& secret_env) {
+  json body = r.create_body;  // the journal keeps the body without the secrets' values
+  for (const auto& variable : secret_env) {
+    body["Env"].push_back(variable);
+  }
+  auto id = co_await docker_.create_container(next_name(r.service), body);
   if (!id) {
     co_return id.error();
   }

@@ -498,6 +498,56 @@ TEST_F(AgentE2E, TheFirstAnswerOfTheApiListsTheLabelledContainers) {
   EXPECT_LT(watching, log.find(" ready: ")) << log;
 }
 
+// A task definition's secrets (an SSM SecureString and a Secrets Manager json key, read with the instance
+// role from the fake AWS endpoint) reach the container at every creation, and their values are nowhere
+// under berth's state directory or in its log. A secret that cannot be read leaves the old container serving.
+TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
+  BERTH_REQUIRE_ENV(aws, "BERTH_TEST_FAKE_AWS");
+  const std::string ssm_value = "ssm-value-" + name_;
+  const std::string sm_value = "sm-value-" + name_;
+  const std::string parameter = "/berth-e2e/" + name_ + "/db";
+  const auto fake_put = [&](const std::string& path, const json& body) {
+    write_text(dir_ / "fake-body.json", body.dump());
+    return shell("curl -sf -X PUT --data-binary @" + (dir_ / "fake-body.json").string() + " " + aws + path);
+  };
+  ASSERT_EQ(fake_put("/_fake/ssm/" + parameter, {{"Type", "SecureString"}, {"Value", ssm_value}}).exit_code, 0);
+  auto put = fake_put("/_fake/secrets/berth-e2e-" + name_, {{"SecretString", json{{"pw", sm_value}}.dump()}});
+  ASSERT_EQ(put.exit_code, 0) << put.output;
+  const std::string arn = json::parse(put.output).at("ARN").get<std::string>();
+  set_config("aws", {{"endpoints", {{"imds", aws}, {"ssm", aws}, {"secretsmanager", aws}}}});
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["secrets"] = {{{"name", "DB_PASSWORD"}, {"valueFrom", parameter}},
+                                                {{"name", "API_KEY"}, {"valueFrom", arn + ":pw::"}}};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  const auto env_of_container = [&] {
+    return shell("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' " + name_).output;
+  };
+  EXPECT_NE(env_of_container().find("DB_PASSWORD=" + ssm_value + "\n"), std::string::npos) << env_of_container();
+  EXPECT_NE(env_of_container().find("API_KEY=" + sm_value + "\n"), std::string::npos) << env_of_container();
+  push("v2");
+  ASSERT_TRUE(serves("v2", 60s)) << agent_log();
+  EXPECT_NE(env_of_container().find("DB_PASSWORD=" + ssm_value + "\n"), std::string::npos) << "read again for v2";
+  // Nowhere else.
+  const auto found_under_state = [&](const std::string& value) {
+    return shell("grep -rlF -- '" + value + "' " + (dir_ / "state").string() + " || true").output;
+  };
+  EXPECT_EQ(found_under_state(ssm_value), "");
+  EXPECT_EQ(found_under_state(sm_value), "");
+  EXPECT_EQ(agent_log().find(ssm_value), std::string::npos);
+  EXPECT_EQ(agent_log().find(sm_value), std::string::npos);
+
+  // A parameter that does not exist: the change cannot begin, v2 keeps serving, the log names the code.
+  task["containerDefinitions"][0]["secrets"][0]["valueFrom"] = parameter + "-missing";
+  write_service(task);
+  EXPECT_TRUE(eventually([&] { return agent_log().find("ParameterNotFound") != std::string::npos; }, 30s))
+      << agent_log();
+  EXPECT_EQ(http_get(port_), "v2");
+  EXPECT_TRUE(agent_->running()) << agent_log();
+}
+
 // The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):
 // the deploy pass starts over with the new files, and every service is deployed once.
 TEST_F(AgentE2E, ServiceFilesChangedDuringADeployAreAllDeployed) {

@@ -216,8 +216,6 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
                "or \"204\" (codes 100-599)",
           c0 + "dockerLabels[\"berth.strategy\"]: start-first runs the new container beside the old one, but host "
                "port 8080 can be published by only one of them; use stop-first or leave hostPort out",
-          c0 + "secrets: berth does not read SSM Parameter Store or Secrets Manager; put the values in "
-               "environmentFiles (a file on this host readable only by root) or in environment",
           c0 + "repositoryCredentials: berth does not read registry credentials from Secrets Manager; give them in "
                "agent.json \"registries\" or in the docker_config file",
           c0 + "PortMappings: unknown key; did you mean \"portMappings\"?",

@@ -56,8 +56,17 @@ TEST(TaskValidation, RefusedTaskFields) {
 TEST(TaskValidation, RefusedContainerFields) {
   EXPECT_EQ(
       container_problems(R"("secrets": [{"name": "A", "valueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:a"}])"),
-      Lines{kC + "secrets: berth does not read SSM Parameter Store or Secrets Manager; put the values in "
-                 "environmentFiles (a file on this host readable only by root) or in environment"});
+      Lines{kC + "secrets[0].valueFrom: \"arn:aws:secretsmanager:eu-west-1:1:secret:a\": not an ARN of the form "
+                 "arn:aws:<service>:<region>:<account>:<resource>"});
+  EXPECT_EQ(container_problems(R"("secrets": [{"name": "A", "valueFrom": "/app/a"},
+      {"name": "B", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:b-AbCdEf:key::"}])"),
+            Lines{});
+  EXPECT_EQ(container_problems(R"("secrets": [{"name": "A", "valueFrom": "/app/a"}],
+      "environment": [{"name": "A", "value": "x"}])"),
+            Lines{kC + "environment[0].name: A is set twice (first at containerDefinitions[0].secrets[0].name)"});
+  EXPECT_EQ(container_problems(R"("secrets": [{"name": "A"}])"),
+            Lines{kC + "secrets[0]: needs a valueFrom: an SSM parameter's name or ARN, or a Secrets Manager "
+                       "secret's ARN"});
   EXPECT_EQ(container_problems(R"("repositoryCredentials": {"credentialsParameter": "arn:x"})"),
             Lines{kC + "repositoryCredentials: berth does not read registry credentials from Secrets Manager; give "
                        "them in agent.json \"registries\" or in the docker_config file"});
