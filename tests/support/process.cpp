@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -46,7 +49,31 @@ int decode(int status) {
   return -1;
 }
 
+// Fails the running test with the report, when the output holds one.
+void fail_on_sanitizer_report(const std::string& what, std::string_view output) {
+  const std::string report = sanitizer_report(output);
+  if (!report.empty()) {
+    ADD_FAILURE() << what << " wrote a sanitizer report:\n" << report;
+  }
+}
+
 }  // namespace
+
+std::string sanitizer_report(std::string_view output) {
+  // ASan and LSan begin their report with an ERROR line; UBSan begins it with "<file>:<line>:<column>:
+  // runtime error:" and ends it with a SUMMARY line. Every report ends the process (halt_on_error,
+  // -fno-sanitize-recover), so it runs to the end of the output.
+  auto at = std::min(output.find("ERROR: AddressSanitizer"), output.find("ERROR: LeakSanitizer"));
+  const auto ubsan_summary = output.find("SUMMARY: UndefinedBehaviorSanitizer");
+  if (ubsan_summary != std::string_view::npos) {
+    at = std::min(at, output.rfind("runtime error:", ubsan_summary));
+  }
+  if (at == std::string_view::npos) {
+    return {};
+  }
+  const auto line = output.rfind('\n', at);
+  return std::string(output.substr(line == std::string_view::npos ? 0 : line + 1));
+}
 
 RunResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                       std::chrono::seconds bound) {
@@ -72,6 +99,7 @@ RunResult run_command(const std::vector<std::string>& argv, const std::map<std::
   r.output += ss.str();
   ::close(fd);
   ::unlink(path);
+  fail_on_sanitizer_report(argv.front(), r.output);
   return r;
 }
 
@@ -83,6 +111,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<
                            std::string log_path)
     : log_path_(std::move(log_path)) {
   const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  log_start_ = ::lseek(fd, 0, SEEK_END);
   pid_ = spawn(argv, env, fd);
   ::close(fd);
 }
@@ -92,6 +121,9 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     wait(std::chrono::seconds(10));
   }
+  const std::string output = log();
+  fail_on_sanitizer_report("pid " + std::to_string(pid_) + " (log " + log_path_ + ")",
+                           std::string_view(output).substr(std::min<std::size_t>(log_start_, output.size())));
 }
 
 void ChildProcess::signal(int sig) const {
