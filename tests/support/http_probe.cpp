@@ -13,6 +13,15 @@ namespace berth::test {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+// How long the load probe waits for one answer. Downtime is a refused, reset or unanswered connection;
+// a slow answer is not (a loaded machine, or the sanitizer build of the agent beside it, slows every
+// answer), so this is far beyond a serving container's answer and bounds only a hung one.
+constexpr std::chrono::milliseconds kAnswerBound{2000};
+
+}  // namespace
+
 std::uint16_t reserve_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -99,7 +108,7 @@ void LoadProbe::loop() {
   auto next = Clock::now();
   while (!stop_) {
     const auto start = Clock::now();
-    const std::string body = http_get(port_, "/", period_ * 10);
+    const std::string body = http_get(port_, "/", kAnswerBound);
     const auto end = Clock::now();
     {
       std::lock_guard lock(mu_);
@@ -118,8 +127,9 @@ void LoadProbe::loop() {
         }
       }
     }
-    next += period_;
-    std::this_thread::sleep_until(std::max(next, Clock::now()));
+    // After a slow answer the next request waits its period: no burst to catch up.
+    next = std::max(next + period_, Clock::now());
+    std::this_thread::sleep_until(next);
   }
 }
 

@@ -17,8 +17,9 @@ std::uint16_t reserve_port();
 std::string http_get(std::uint16_t port, const std::string& path = "/",
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
-// Sends a GET every `period` from a thread until stopped; measures failed requests, the longest time
-// without a successful answer, and latencies. This is how the tests see downtime as a client would.
+// Sends a GET every `period` from a thread until stopped; measures failed requests (refused, reset,
+// closed without an answer, or unanswered for 2 s), the longest time without a successful answer, and
+// latencies. This is how the tests see downtime as a client would.
 class LoadProbe {
  public:
   LoadProbe(std::uint16_t port, std::chrono::milliseconds period);
