@@ -6,6 +6,7 @@
 #   installer.packages       unit  cpack -G DEB (and RPM when rpmbuild exists): files, modes, depends
 #   installer.systemd        e2e   scripts/test-installer: install.sh under a real systemd in a container
 # The first three skip visibly (exit 77) when their tool is missing, except in CI (CI=true).
+# All four carry the label `installer` too (scripts/test-asan leaves them out: `-LE installer`).
 
 set(berth_installer_tests ${CMAKE_CURRENT_LIST_DIR})
 
@@ -16,9 +17,9 @@ add_test(NAME installer.shellcheck
 add_test(NAME installer.packages
          COMMAND ${berth_installer_tests}/check-packages.sh ${CMAKE_BINARY_DIR} $<TARGET_FILE:berth>)
 set_tests_properties(installer.unit_security installer.shellcheck installer.packages
-                     PROPERTIES LABELS unit SKIP_RETURN_CODE 77 TIMEOUT 120)
+                     PROPERTIES LABELS "unit;installer" SKIP_RETURN_CODE 77 TIMEOUT 120)
 
 add_test(NAME installer.systemd
          COMMAND ${PROJECT_SOURCE_DIR}/scripts/test-installer --binary $<TARGET_FILE:berth>)
 # The first run builds and caches the Debian rootfs (a few minutes); later runs take about 30 s.
-set_tests_properties(installer.systemd PROPERTIES LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 900)
+set_tests_properties(installer.systemd PROPERTIES LABELS "e2e;installer" SKIP_RETURN_CODE 77 TIMEOUT 900)
