@@ -79,7 +79,9 @@ class SwapEngineTest : public ::testing::TestWithParam<std::string> {
     auto id = runner_.run(docker_->create_container(service_, body_for(tag)));
     ASSERT_TRUE(id) << id.error().message;
     ASSERT_TRUE(runner_.run(docker_->start_container(*id)));
-    for (int i = 0; i < 100 && test::http_get(port_) != tag; ++i) {
+    // The wait ends as soon as it serves; its bound is generous, for a loaded machine starts containers slowly.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (test::http_get(port_) != tag && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(50ms);
     }
     ASSERT_EQ(test::http_get(port_), tag);
