@@ -15,6 +15,19 @@ namespace berth::app {
 
 namespace net = boost::asio;
 
+namespace {
+
+// The agent's io_context, whose pending work can be destroyed before the agent: the coroutines still
+// suspended when the agent stops (a refresh, a check) hold references into it, and the io_context's
+// destructor would destroy them only after the agent is gone.
+class AgentContext : public net::io_context {
+ public:
+  using net::execution_context::shutdown;
+  using net::io_context::io_context;
+};
+
+}  // namespace
+
 int run_validate(const std::string& config_path) {
   const Desired d = load_desired(config_path);
   if (!d.problems.empty()) {
@@ -40,7 +53,7 @@ int run_agent(const std::string& config_path) {
   for (const auto& line : desired.notes.lines()) {
     spdlog::info("{}", line);
   }
-  net::io_context ctx(1);
+  AgentContext ctx(1);
   Agent agent(ctx.get_executor(), config_path, std::move(desired));
   int code = cli::kExitError;
   net::co_spawn(ctx, agent.run(), [&](std::exception_ptr e, int result) {
@@ -51,6 +64,7 @@ int run_agent(const std::string& config_path) {
     ctx.stop();
   });
   ctx.run();
+  ctx.shutdown();  // destroys the coroutines still suspended, while the agent they refer to lives
   return code;
 }
 
