@@ -2,7 +2,7 @@
 #include "app/agent.hpp"
 
 #include "app/systemd.hpp"
-#include "common/build_info.hpp"
+#include "common/version.hpp"
 #include "registry/digest.hpp"
 
 #include <spdlog/spdlog.h>

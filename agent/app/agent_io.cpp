@@ -2,8 +2,8 @@
 #include "app/agent.hpp"
 
 #include "app/systemd.hpp"
-#include "common/build_info.hpp"
 #include "common/text.hpp"
+#include "common/version.hpp"
 #include "config/service_policy.hpp"
 #include "control/time_text.hpp"
 

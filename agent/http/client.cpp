@@ -1,7 +1,7 @@
 #include "http/client.hpp"
 
-#include "common/build_info.hpp"
 #include "common/text.hpp"
+#include "common/version.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
