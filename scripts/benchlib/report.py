@@ -211,6 +211,97 @@ def fmt(v, digits=0):
     return f"{v:,}"
 
 
+def soak_section(path):
+    """Section 6 of BENCHMARKS.md, from the summary `scripts/soak --record` leaves in bench/soak/."""
+    L = []
+    w = L.append
+    w("## 6. Soak")
+    w("")
+    w("`scripts/soak` runs the agent for a long time (default 1 h) with 100 services under churn, samples its "
+      "resources every 10 s (`VmRSS`, open file descriptors and threads from `/proc`, CPU time, the size of its "
+      "state directory, swaps and rollbacks from `history.json`, the machine's load) and checks at the end that "
+      "nothing was lost. Half of the services are service files (ECS task definitions), half hand-started "
+      "containers labelled `berth.enable=true`; all are busybox httpd on 127.0.0.1 with host networking. 10 % "
+      "get a new version every 3 minutes and swap, 10 % poll every second, 20 % keep data in a named volume, "
+      "and one service gets a version that never serves every 3 minutes (its gate fails, berth rolls back and "
+      "quarantines the digest). The churn: the Docker Engine restarted twice, the registry stopped and started, "
+      "berth killed with `kill -9` (half of the kills while a swap is in its journal) and restarted 5 s later as "
+      "systemd would, an unauthenticated client and a read-token client hammering the API over TLS and a client "
+      "following `/v1/events`. It runs its own `dockerd` (own socket, data root, exec root, no bridge, no "
+      "iptables) and its own `docker-registry`, so it can restart them while the test suite uses the shared ones.")
+    w("")
+    w("The checks: every service runs, exactly once under its name, the version pushed to it last (the failing "
+      "service: its last good one), passes its probe, and berth reports it healthy; no volume removed (each still "
+      "holds a mark written at the start); no swap left in the journal and no `<name>.berth-prev` or "
+      "`.berth-next` container; berth never exited by itself; the read token was never refused and no request "
+      "without a valid token got in; and, for runs of 15 min or more, RSS and open file descriptors at 5 min and "
+      "at the end (API clients paused, no swap in flight, median of three readings) differ by at most 10 %.")
+    w("")
+    s = load(path)
+    if not s:
+        w("Not recorded yet: `scripts/soak --record` (1 h) writes `bench/soak/summary.json` and this section.")
+        w("")
+        return L
+    run = s.get("run", {})
+    dur = run.get("duration_s", 0)
+    w("| | |")
+    w("|---|---|")
+    w(f"| command | `{run.get('command', 'scripts/soak')}` (as root) |")
+    w(f"| run | {run.get('run', '?')}: {run.get('services', '?')} services for {fmt(dur / 60)} min, seed "
+      f"{run.get('seed', '?')}; every service running {fmt(s.get('setup_s'))} s after berth's start |")
+    w(f"| machine | {run.get('nproc', '?')} CPUs, {fmt(run.get('memory_mib'))} MiB memory, kernel "
+      f"{run.get('kernel', '?')}; {run.get('docker', '?')}; {run.get('registry', '?')} |")
+    w(f"| berth | {run.get('berth', '?')} (`{run.get('berth_binary', '?')}`) |")
+    w("")
+    if dur < 3600:
+        w(f"*A shortened run ({fmt(dur / 60)} min). The reference run is one hour: `scripts/soak --record`.*")
+        w("")
+    w("| at | berth up (s) | RSS (MiB) | open fds | threads | state dir (KiB) | swaps (history) | rolled back |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    names = {"start": "start (every service running)", "5min": "5 min", "end": "end (every swap ended)"}
+    for k in ("start", "5min", "end"):
+        f = s.get("judged", {}).get(k)
+        if f:
+            w(f"| {names[k]} | {fmt(f.get('berth_uptime_s'))} | {fmt(f.get('rss_mib'), 1)} | {fmt(f.get('fds'))} | "
+              f"{fmt(f.get('threads'))} | {fmt(f.get('state_kib'))} | {fmt(f.get('swapped'))} | "
+              f"{fmt(f.get('rolled_back'))} |")
+    w("")
+    b, m, sw, fl = s.get("berth", {}), s.get("machine", {}), s.get("swaps", {}), s.get("faults", {})
+    hist = sw.get("history", {})
+    w(f"- berth over the run: RSS {fmt(b['rss_mib']['min'], 1)} to {fmt(b['rss_mib']['max'], 1)} MiB "
+      f"(median {fmt(b['rss_mib']['median'], 1)}), {fmt(b['fds']['min'])} to {fmt(b['fds']['max'])} open file "
+      f"descriptors, {fmt(b['threads']['max'])} threads, {fmt(b.get('cpu_s'), 1)} s of CPU "
+      f"({fmt(b.get('cpu_pct_of_one_core'), 2)} % of one core) over {b.get('processes')} processes (one per "
+      f"restart); log {fmt(b.get('log_bytes', 0) / 1048576, 1)} MiB at level info.")
+    w(f"- swaps: {fmt(hist.get('swapped', 0))} swapped, {fmt(hist.get('rolled_back', 0))} rolled back, "
+      f"{fmt(sum(v for k, v in hist.items() if k not in ('swapped', 'rolled_back')))} interrupted or failed; "
+      f"{fmt(sw.get('pushed_versions'))} new versions and {fmt(sw.get('pushed_broken'))} failing ones pushed "
+      f"({fmt(sw.get('broken_quarantined'))} of those quarantined).")
+    w(f"- faults: {fl.get('kills')} × `kill -9`, {fl.get('engine_restarts')} Docker Engine restarts, the registry "
+      f"down for {fl.get('registry_down_s')} s; berth exited by itself {fl.get('berth_exits')} times.")
+    api = s.get("api", {})
+    w(f"- API: the unauthenticated client sent {fmt(api.get('unauth', {}).get('requests'))} requests "
+      f"({api.get('unauth', {}).get('per_s', '?')}/s), the read-token client "
+      f"{fmt(api.get('read', {}).get('requests'))} ({api.get('read', {}).get('per_s', '?')}/s); the events "
+      f"stream delivered {fmt(s.get('events_stream', {}).get('events'))} events.")
+    stack = {x.get("kind"): x for x in m.get("stack", [])}
+    end = stack.get("end") or stack.get("start")
+    w(f"- the machine: load (1 min) median {fmt(m['load1']['median'], 2)}, max {fmt(m['load1']['max'], 2)}; "
+      f"CPU busy median {fmt(m['cpu_busy_pct']['median'], 1)} %; memory available at least "
+      f"{fmt(m['mem_available_mib']['min'])} MiB"
+      + (f"; the soak's engine (dockerd, containerd, {end['engine_processes'] - 2} shims) "
+         f"{fmt(end['engine_rss_mib'], 1)} MiB, the containers' processes {fmt(end['containers_rss_mib'], 1)} MiB, "
+         f"its registry {fmt(end['registry_rss_mib'], 1)} MiB" if end else "") + ".")
+    w("")
+    w("| check | result |")
+    w("|---|---|")
+    for c in s.get("checks", []):
+        detail = c.get("detail", "").replace("|", "\\|")
+        w(f"| {c['check']} | {'pass' if c['ok'] else '**FAIL**'}{': ' + detail if detail else ''} |")
+    w("")
+    return L
+
+
 def markdown(results):
     run = load(os.path.join(results, "run.json"), {})
     machine = load(os.path.join(results, "machine.json"), {})
@@ -431,6 +522,8 @@ def markdown(results):
         w("")
         w("wrk and the agent share the two cores, so these are lower bounds of what the agent serves.")
         w("")
+
+    L.extend(soak_section(os.path.join(results, os.pardir, "soak", "summary.json")))
 
     notes = run.get("notes") or []
     if notes:
