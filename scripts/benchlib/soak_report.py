@@ -6,7 +6,9 @@
                                           when each runs its digest and no update is pending
     soak_report.py stack WORK RUNDIR KIND  one JSON line: memory of the soak's engine, its containers
                                           and its registry
-    soak_report.py leftovers EXEC_ROOT    pids of containerd processes still serving EXEC_ROOT
+    soak_report.py leftovers EXEC_ROOT containerd|all
+                                          pids of the soak engine's containerd (all: and its shims and
+                                          the processes of its containers) still running
     soak_report.py summary WORK complete|interrupted
                                           writes WORK/summary.json, prints the report; with
                                           "complete", judges the final checks (exit 1 on a failure)
@@ -124,9 +126,18 @@ def cmd_stack(work, rundir, kind):
                       "registry_rss_mib": round(registry / 1024, 1)}))
 
 
-def cmd_leftovers(exec_root):
-    for pid, argv, _ in processes():
-        if argv and os.path.basename(argv[0]).startswith("containerd") and exec_root in " ".join(argv):
+def cmd_leftovers(exec_root, which):
+    """containerd: the engine's containerd still serving EXEC_ROOT; all: that, its shims, and the
+    processes of its containers (cgroup /berth-soak)."""
+    me = os.getpid()
+    for pid, argv, cgroup in processes():
+        if pid == me or not argv:
+            continue
+        prog = os.path.basename(argv[0])
+        ours = exec_root in " ".join(argv)
+        if prog == "containerd" and ours:
+            print(pid)
+        elif which == "all" and ((prog.startswith("containerd-shim") and ours) or "/berth-soak/" in cgroup):
             print(pid)
 
 
@@ -178,9 +189,11 @@ def api_counts(path):
 
 def check_services(work, run, checks):
     final = os.path.join(work, "final")
-    expected = [line.split("\t") for line in read_text(os.path.join(final, "expected.tsv")).splitlines() if line]
+    expected = [e for e in (line.split("\t") for line in read_text(os.path.join(final, "expected.tsv")).splitlines())
+                if len(e) == 6]
     svcs = services_of(load(os.path.join(final, "services.json"), {}))
-    containers = [line.split("\t") for line in read_text(os.path.join(final, "containers.tsv")).splitlines() if line]
+    containers = [c for c in (line.split("\t") for line in read_text(os.path.join(final, "containers.tsv")).splitlines())
+                  if len(c) >= 2]
     names = [c[0] for c in containers]
     states = {c[0]: c[1] for c in containers}
     probes = {p[0]: p for p in (line.split("\t") for line in read_text(os.path.join(final, "probes.tsv")).splitlines()) if p}
@@ -217,12 +230,13 @@ def check_services(work, run, checks):
     failed = [n for n in names if n.endswith(".berth-failed")]
     strangers = [n for n in names if n not in [e[0] for e in expected] and n not in leftovers + failed]
     checks.append({"check": "no NAME.berth-prev or NAME.berth-next container left, no other container",
-                   "ok": not leftovers and not strangers,
+                   "ok": bool(containers) and not leftovers and not strangers,
                    "detail": f"{len(failed)} NAME.berth-failed kept for inspection"
                              + (f"; left over: {' '.join(leftovers)}" if leftovers else "")
                              + (f"; unexpected: {' '.join(strangers)}" if strangers else "")})
     volumes = set(read_text(os.path.join(final, "volumes.txt")).split())
-    mounts = [line.split("\t") for line in read_text(os.path.join(final, "mounts.tsv")).splitlines() if line]
+    mounts = [m for m in (line.split("\t") for line in read_text(os.path.join(final, "mounts.tsv")).splitlines())
+              if len(m) == 4]
     vproblems = []
     for name, vol, mounted, mark in mounts:
         if vol not in volumes:
@@ -265,6 +279,20 @@ def summary(work, mode):
         if r.get("berth_pid") and num(r.get("cpu_s")) is not None:
             cpu_by_pid[r["berth_pid"]] = max(cpu_by_pid.get(r["berth_pid"], 0), num(r["cpu_s"]))
     cpu_total = sum(cpu_by_pid.values())
+    # Each berth process (one per restart): RSS and fds from its first minute on, to see a trend
+    # within a process apart from what a restart resets.
+    per_process = []
+    for pid in dict.fromkeys(r["berth_pid"] for r in samples if r.get("berth_pid")):
+        rows = [r for r in samples if r.get("berth_pid") == pid and num(r.get("rss_kib"))]
+        settled = [r for r in rows if (num(r.get("berth_uptime_s")) or 0) >= 60] or rows
+        if not settled:
+            continue
+        first, last = settled[0], settled[-1]
+        per_process.append({"pid": pid, "from_s": num(first["elapsed_s"]), "to_s": num(last["elapsed_s"]),
+                            "uptime_s": num(last.get("berth_uptime_s")),
+                            "rss_mib": [round(num(first["rss_kib"]) / 1024, 2), round(num(last["rss_kib"]) / 1024, 2)],
+                            "rss_max_mib": round(max(num(r["rss_kib"]) for r in rows) / 1024, 2),
+                            "fds": [num(first["fds"]), num(last["fds"])]})
     span = num(samples[-1]["elapsed_s"]) if samples else None
 
     history = load(os.path.join(work, "final", "history-file.json")) or load(
@@ -304,6 +332,7 @@ def summary(work, mode):
             "cpu_s": round(cpu_total, 2),
             "cpu_pct_of_one_core": round(100 * cpu_total / span, 2) if span else None,
             "processes": len(cpu_by_pid),
+            "per_process": per_process,
             "log_lines": agent_log.count("\n"),
             "log_bytes": len(agent_log.encode()),
             "log_levels": log_levels,
@@ -399,6 +428,10 @@ def print_report(s):
       f"threads {fmt(b['threads']['min'])}-{fmt(b['threads']['max'])}, CPU {fmt(b['cpu_s'], 1)} s "
       f"({fmt(b['cpu_pct_of_one_core'], 2)} % of one core) over {b['processes']} processes; log "
       f"{fmt(b['log_bytes'] / 1048576 if b['log_bytes'] else 0, 1)} MiB, {b['log_levels']}")
+    for pp in b.get("per_process", []):
+        p(f"    process {pp['pid']} (t {fmt(pp['from_s'])}-{fmt(pp['to_s'])} s, up {fmt(pp['uptime_s'])} s at its last "
+          f"sample): RSS {pp['rss_mib'][0]} -> {pp['rss_mib'][1]} MiB (max {pp['rss_max_mib']}), "
+          f"fds {fmt(pp['fds'][0])} -> {fmt(pp['fds'][1])}")
     m = s["machine"]
     p(f"  machine: load1 median {fmt(m['load1']['median'], 2)} max {fmt(m['load1']['max'], 2)}; CPU busy median "
       f"{fmt(m['cpu_busy_pct']['median'], 1)} % max {fmt(m['cpu_busy_pct']['max'], 1)} %; "
@@ -438,8 +471,8 @@ def main():
         sys.exit(cmd_converged(args[0]))
     elif cmd == "stack" and len(args) == 3:
         cmd_stack(*args)
-    elif cmd == "leftovers" and len(args) == 1:
-        cmd_leftovers(args[0])
+    elif cmd == "leftovers" and len(args) == 2:
+        cmd_leftovers(*args)
     elif cmd == "summary" and len(args) == 2:
         sys.exit(summary(args[0], args[1]))
     else:
