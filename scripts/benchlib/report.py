@@ -268,11 +268,19 @@ def soak_section(path):
     w("")
     b, m, sw, fl = s.get("berth", {}), s.get("machine", {}), s.get("swaps", {}), s.get("faults", {})
     hist = sw.get("history", {})
-    w(f"- berth over the run: RSS {fmt(b['rss_mib']['min'], 1)} to {fmt(b['rss_mib']['max'], 1)} MiB "
-      f"(median {fmt(b['rss_mib']['median'], 1)}), {fmt(b['fds']['min'])} to {fmt(b['fds']['max'])} open file "
-      f"descriptors, {fmt(b['threads']['max'])} threads, {fmt(b.get('cpu_s'), 1)} s of CPU "
-      f"({fmt(b.get('cpu_pct_of_one_core'), 2)} % of one core) over {b.get('processes')} processes (one per "
-      f"restart); log {fmt(b.get('log_bytes', 0) / 1048576, 1)} MiB at level info.")
+    first = b.get("first_minute_after_start", {})
+    w(f"- berth over the run, once up a minute: RSS {fmt(b['rss_mib']['min'], 1)} to {fmt(b['rss_mib']['max'], 1)} "
+      f"MiB (median {fmt(b['rss_mib']['median'], 1)}), {fmt(b['fds']['min'])} to {fmt(b['fds']['max'])} open file "
+      f"descriptors, {fmt(b['threads']['max'])} threads; in the first minute after a start at most "
+      f"{fmt(first.get('rss_max_mib'), 1)} MiB and {fmt(first.get('fds_max'))} descriptors; "
+      f"{fmt(b.get('cpu_s'), 1)} s of CPU ({fmt(b.get('cpu_pct_of_one_core'), 2)} % of one core) over "
+      f"{b.get('processes')} processes (one per restart); log {fmt(b.get('log_bytes', 0) / 1048576, 1)} MiB at "
+      f"level info.")
+    procs = b.get("per_process", [])
+    if procs:
+        w("- each berth process, from its first minute to its last sample: " + "; ".join(
+            f"RSS {fmt(pp['rss_mib'][0], 1)} -> {fmt(pp['rss_mib'][1], 1)} MiB, fds {fmt(pp['fds'][0])} -> "
+            f"{fmt(pp['fds'][1])} (t = {fmt(pp['from_s'])}-{fmt(pp['to_s'])} s)" for pp in procs) + ".")
     w(f"- swaps: {fmt(hist.get('swapped', 0))} swapped, {fmt(hist.get('rolled_back', 0))} rolled back, "
       f"{fmt(sum(v for k, v in hist.items() if k not in ('swapped', 'rolled_back')))} interrupted or failed; "
       f"{fmt(sw.get('pushed_versions'))} new versions and {fmt(sw.get('pushed_broken'))} failing ones pushed "
@@ -284,9 +292,9 @@ def soak_section(path):
       f"({api.get('unauth', {}).get('per_s', '?')}/s), the read-token client "
       f"{fmt(api.get('read', {}).get('requests'))} ({api.get('read', {}).get('per_s', '?')}/s); the events "
       f"stream delivered {fmt(s.get('events_stream', {}).get('events'))} events.")
-    stack = {x.get("kind"): x for x in m.get("stack", [])}
+    stack = {x.get("kind"): x for x in m.get("stack", [])}  # load and CPU: the whole machine's
     end = stack.get("end") or stack.get("start")
-    w(f"- the machine: load (1 min) median {fmt(m['load1']['median'], 2)}, max {fmt(m['load1']['max'], 2)}; "
+    w(f"- the machine (whatever else ran on it counts too): load (1 min) median {fmt(m['load1']['median'], 2)}, max {fmt(m['load1']['max'], 2)}; "
       f"CPU busy median {fmt(m['cpu_busy_pct']['median'], 1)} %; memory available at least "
       f"{fmt(m['mem_available_mib']['min'])} MiB"
       + (f"; the soak's engine (dockerd, containerd, {end['engine_processes'] - 2} shims) "

@@ -268,8 +268,12 @@ def summary(work, mode):
     stack = [json.loads(line) for line in read_text(os.path.join(work, "stack.txt")).splitlines() if line.strip()]
     duration = run.get("duration_s", 0)
 
-    rss = [num(r["rss_kib"]) for r in samples if num(r.get("rss_kib"))]
-    fds = [num(r["fds"]) for r in samples if num(r.get("fds"))]
+    # Over the run: the samples of a settled berth (up a minute or more); the first minute after a
+    # (re)start, when it looks at every service at once, is reported apart.
+    settled_rows = [r for r in samples if num(r.get("rss_kib")) and (num(r.get("berth_uptime_s")) or 0) >= 60]
+    start_rows = [r for r in samples if num(r.get("rss_kib")) and (num(r.get("berth_uptime_s")) or 0) < 60]
+    rss = [num(r["rss_kib"]) for r in settled_rows]
+    fds = [num(r["fds"]) for r in settled_rows]
     thr = [num(r["threads"]) for r in samples if num(r.get("threads"))]
     load1 = [num(r["load1"]) for r in samples if num(r.get("load1")) is not None]
     busy = [num(r["cpu_busy_pct"]) for r in samples if num(r.get("cpu_busy_pct")) is not None]
@@ -329,6 +333,9 @@ def summary(work, mode):
             "fds": {"min": min(fds) if fds else None, "median": statistics.median(fds) if fds else None,
                     "max": max(fds) if fds else None},
             "threads": {"min": min(thr) if thr else None, "max": max(thr) if thr else None},
+            "first_minute_after_start": {
+                "rss_max_mib": round(max(num(r["rss_kib"]) for r in start_rows) / 1024, 2) if start_rows else None,
+                "fds_max": max(num(r["fds"]) for r in start_rows) if start_rows else None},
             "cpu_s": round(cpu_total, 2),
             "cpu_pct_of_one_core": round(100 * cpu_total / span, 2) if span else None,
             "processes": len(cpu_by_pid),
@@ -390,11 +397,19 @@ def summary(work, mode):
             fa, fb = figures(a), figures(b)
             drss = (fb["rss_mib"] - fa["rss_mib"]) / fa["rss_mib"] * 100 if fa["rss_mib"] else None
             dfds = (fb["fds"] - fa["fds"]) / fa["fds"] * 100 if fa["fds"] else None
+            same = a.get("berth_pid") == b.get("berth_pid")
+            drift = [(pp["rss_mib"][1] - pp["rss_mib"][0]) / pp["rss_mib"][0] * 100 for pp in per_process
+                     if pp["rss_mib"][0]]
             checks.append({"check": "RSS and open file descriptors at 5 min and at the end differ by at most 10 %",
                            "ok": drss is not None and dfds is not None and abs(drss) <= 10 and abs(dfds) <= 10,
                            "detail": f"RSS {fmt(fa['rss_mib'], 1)} -> {fmt(fb['rss_mib'], 1)} MiB ({drss:+.1f} %), "
                                      f"fds {fmt(fa['fds'])} -> {fmt(fb['fds'])} ({dfds:+.1f} %); berth up "
-                                     f"{fmt(fa['berth_uptime_s'])} s and {fmt(fb['berth_uptime_s'])} s at those points"})
+                                     f"{fmt(fa['berth_uptime_s'])} s and {fmt(fb['berth_uptime_s'])} s at those points"
+                                     + ("" if same else
+                                        f", in different processes (kill -9 in between); within each of the "
+                                        f"{len(per_process)} processes RSS changed by "
+                                        f"{min(drift):+.1f} % to {max(drift):+.1f} % from its first minute on"
+                                        if drift else "")})
         else:
             checks.append({"check": "RSS and open file descriptors at 5 min and at the end differ by at most 10 %",
                            "ok": True, "detail": "not judged: the run is shorter than 15 min"})
