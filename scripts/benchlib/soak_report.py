@@ -248,12 +248,15 @@ def check_services(work, run, checks):
     checks.append({"check": "no volume removed; each still mounted and holding the mark written at the start",
                    "ok": not vproblems and bool(mounts),
                    "detail": f"{len(mounts)} volumes" + ("; " + "; ".join(vproblems) if vproblems else "")})
-    journal = read_text(os.path.join(final, "journal.txt")).split()
+    files = read_text(os.path.join(final, "journal.txt")).split()
+    journal = [j for j in files if j.endswith(".json")]  # a swap in flight
+    stray = [os.path.basename(j) for j in files if not j.endswith(".json")]  # e.g. a write cut by kill -9
     status_text = read_text(os.path.join(final, "status.txt"))
     history = load(os.path.join(final, "history.json"))
     checks.append({"check": "no swap left in the journal; berth status and berth history answer",
                    "ok": not journal and "\nexit " not in "\n" + status_text and history is not None,
                    "detail": (f"journal: {' '.join(os.path.basename(j) for j in journal)}" if journal else "journal empty")
+                             + (f"; other files left in swaps/: {' '.join(stray)}" if stray else "")
                              + ("" if history is not None else "; berth history --json gave no JSON")
                              + ("; berth status failed" if "\nexit " in "\n" + status_text else "")})
 
