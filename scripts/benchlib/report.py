@@ -221,14 +221,17 @@ def soak_section(path):
       "resources every 10 s (`VmRSS`, open file descriptors and threads from `/proc`, CPU time, the size of its "
       "state directory, swaps and rollbacks from `history.json`, the machine's load) and checks at the end that "
       "nothing was lost. Half of the services are service files (ECS task definitions), half hand-started "
-      "containers labelled `berth.enable=true`; all are busybox httpd on 127.0.0.1 with host networking. 10 % "
+      "containers labelled `berth.enable=true`; all are busybox httpd, a quarter on bridge networks with a published "
+      "port, the others with host networking. 10 % "
       "get a new version every 3 minutes and swap, 10 % poll every second, 20 % keep data in a named volume, "
       "and one service gets a version that never serves every 3 minutes (its gate fails, berth rolls back and "
       "quarantines the digest). The churn: the Docker Engine restarted twice, the registry stopped and started, "
       "berth killed with `kill -9` (half of the kills while a swap is in its journal) and restarted 5 s later as "
       "systemd would, an unauthenticated client and a read-token client hammering the API over TLS and a client "
-      "following `/v1/events`. It runs its own `dockerd` (own socket, data root, exec root, no bridge, no "
-      "iptables) and its own `docker-registry`, so it can restart them while the test suite uses the shared ones.")
+      "following `/v1/events`. Everything it starts runs in a network namespace of its own: its own `dockerd` "
+      "(own socket, data root, exec root and mount namespace; its own docker0, user networks and iptables rules, "
+      "which the host's engine never sees), its own `docker-registry`, berth and every client. So it can restart "
+      "them while the test suite uses the shared ones, and the host's engine keeps its bridge.")
     w("")
     w("The checks: every service runs, exactly once under its name, the version pushed to it last (the failing "
       "service: its last good one), passes its probe, and berth reports it healthy; no volume removed (each still "

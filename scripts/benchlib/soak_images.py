@@ -9,7 +9,8 @@
     soak_images.py push   CACHE REGISTRY TAG VERSION [--broken] REPO...
         Pushes, to each REPO:TAG, a new image: the base layers plus a small layer whose /www/version
         and /www/index.html hold VERSION (and /www/health "ok"). A serving image runs
-        `httpd -f -p 127.0.0.1:$PORT -h /www` (PORT comes from the container's environment), a
+        `httpd -f -p $PORT -h /www` (PORT comes from the container's environment; every address of
+        the container's network namespace, which is the soak's own namespace or a bridge's), a
         --broken one only sleeps (it never serves, so it fails any health gate). Each push has a new
         digest: the config carries VERSION and the time. Prints "REPO DIGEST" per repository.
 
@@ -31,7 +32,7 @@ MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MT_CONFIG = "application/vnd.docker.container.image.v1+json"
 MT_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-SERVE = "trap 'exit 0' TERM INT; httpd -f -p 127.0.0.1:${PORT:-80} -h /www & wait"
+SERVE = "trap 'exit 0' TERM INT; httpd -f -p ${PORT:-80} -h /www & wait"
 SLEEP = "trap 'exit 0' TERM INT; sleep 100000 & wait"
 
 

@@ -6,9 +6,10 @@
                                           when each runs its digest and no update is pending
     soak_report.py stack WORK RUNDIR KIND  one JSON line: memory of the soak's engine, its containers
                                           and its registry
-    soak_report.py leftovers EXEC_ROOT containerd|all
+    soak_report.py leftovers EXEC_ROOT containerd|all [NETNS]
                                           pids of the soak engine's containerd (all: and its shims and
-                                          the processes of its containers) still running
+                                          the processes of its containers) still running; with NETNS
+                                          (a /run/netns path), also every process in that namespace
     soak_report.py summary WORK complete|interrupted
                                           writes WORK/summary.json, prints the report; with
                                           "complete", judges the final checks (exit 1 on a failure)
@@ -126,18 +127,30 @@ def cmd_stack(work, rundir, kind):
                       "registry_rss_mib": round(registry / 1024, 1)}))
 
 
-def cmd_leftovers(exec_root, which):
+def netns_inode(path):
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def cmd_leftovers(exec_root, which, netns=None):
     """containerd: the engine's containerd still serving EXEC_ROOT; all: that, its shims, and the
-    processes of its containers (cgroup /berth-soak)."""
+    processes of its containers (cgroup /berth-soak); with NETNS, also every process whose network
+    namespace is that one (the soak made it, nothing else enters it)."""
     me = os.getpid()
+    ns = netns_inode(netns) if netns else None
     for pid, argv, cgroup in processes():
-        if pid == me or not argv:
+        if pid == me:
             continue
-        prog = os.path.basename(argv[0])
+        in_ns = ns is not None and netns_inode(f"/proc/{pid}/ns/net") == ns
+        if not argv and not in_ns:
+            continue
+        prog = os.path.basename(argv[0]) if argv else ""
         ours = exec_root in " ".join(argv)
         if prog == "containerd" and ours:
             print(pid)
-        elif which == "all" and ((prog.startswith("containerd-shim") and ours) or "/berth-soak/" in cgroup):
+        elif which == "all" and ((prog.startswith("containerd-shim") and ours) or "/berth-soak/" in cgroup or in_ns):
             print(pid)
 
 
@@ -393,8 +406,15 @@ def summary(work, mode):
                        "ok": read_bad == 0 and unauth_in == 0 and bool(apis["read"]) and bool(apis["unauth"]),
                        "detail": f"read client: {read_bad} refused; unauthenticated client: {unauth_in} let in"})
         main_engine = read_text(os.path.join(work, "final", "main-engine.txt")).strip()
-        checks.append({"check": "the shared Docker Engine still answers (when it answered at the start)",
-                       "ok": main_engine != "no", "detail": main_engine})
+        docker0_start = read_text(os.path.join(work, "host-docker0-start.txt")).split()
+        docker0_end = read_text(os.path.join(work, "final", "host-docker0.txt")).split()
+        # "3066: docker0: <FLAGS> ...": the interface index says it is the same bridge, not a new one.
+        docker0_kept = docker0_start[:2] == docker0_end[:2]
+        docker0 = (f"its docker0 kept (index {docker0_end[0].rstrip(':')})" if docker0_kept and docker0_end else
+                   "no docker0 at the start" if not docker0_start else
+                   f"its docker0 {'gone' if not docker0_end else 'replaced'}")
+        checks.append({"check": "the shared Docker Engine still answers (when it answered at the start) and keeps its docker0",
+                       "ok": main_engine != "no" and docker0_kept, "detail": f"{main_engine}; {docker0}"})
         a, b = judged.get("5min"), judged.get("end")
         if duration >= 900 and a and b:
             fa, fb = figures(a), figures(b)
@@ -489,7 +509,7 @@ def main():
         sys.exit(cmd_converged(args[0]))
     elif cmd == "stack" and len(args) == 3:
         cmd_stack(*args)
-    elif cmd == "leftovers" and len(args) == 2:
+    elif cmd == "leftovers" and len(args) in (2, 3):
         cmd_leftovers(*args)
     elif cmd == "summary" and len(args) == 2:
         sys.exit(summary(args[0], args[1]))
