@@ -180,11 +180,20 @@ def fmt(v, digits=0):
     return f"{v:,.{digits}f}"
 
 
+def mib(row, key):
+    v = num(row.get(key))
+    return round(v / 1024, 2) if v else None
+
+
 def figures(row):
+    """A judged row. RSS is anonymous memory (heap, stacks) plus pages of mapped files (the binary and its
+    libraries); the high-water mark is the most the process ever had."""
     if not row:
         return None
     return {"elapsed_s": num(row.get("elapsed_s")), "berth_uptime_s": num(row.get("berth_uptime_s")),
-            "rss_mib": round(num(row["rss_kib"]) / 1024, 2) if num(row.get("rss_kib")) else None,
+            "berth_pid": row.get("berth_pid"),
+            "rss_mib": mib(row, "rss_kib"), "rss_anon_mib": mib(row, "rss_anon_kib"),
+            "rss_file_mib": mib(row, "rss_file_kib"), "rss_hwm_mib": mib(row, "hwm_kib"),
             "fds": num(row.get("fds")), "threads": num(row.get("threads")),
             "state_kib": num(row.get("state_kib")), "swapped": num(row.get("swapped")),
             "rolled_back": num(row.get("rolled_back")), "load1": num(row.get("load1")),
@@ -311,7 +320,9 @@ def summary(work, mode):
         per_process.append({"pid": pid, "from_s": num(first["elapsed_s"]), "to_s": num(last["elapsed_s"]),
                             "uptime_s": num(last.get("berth_uptime_s")),
                             "rss_mib": [round(num(first["rss_kib"]) / 1024, 2), round(num(last["rss_kib"]) / 1024, 2)],
+                            "rss_anon_mib": [mib(first, "rss_anon_kib"), mib(last, "rss_anon_kib")],
                             "rss_max_mib": round(max(num(r["rss_kib"]) for r in rows) / 1024, 2),
+                            "rss_hwm_mib": mib(last, "hwm_kib"),
                             "fds": [num(first["fds"]), num(last["fds"])]})
     span = num(samples[-1]["elapsed_s"]) if samples else None
 
@@ -428,6 +439,8 @@ def summary(work, mode):
                            "detail": f"RSS {fmt(fa['rss_mib'], 1)} -> {fmt(fb['rss_mib'], 1)} MiB ({drss:+.1f} %), "
                                      f"fds {fmt(fa['fds'])} -> {fmt(fb['fds'])} ({dfds:+.1f} %); berth up "
                                      f"{fmt(fa['berth_uptime_s'])} s and {fmt(fb['berth_uptime_s'])} s at those points"
+                                     + (", both in processes that started with every service running"
+                                        if judged.get("setup") else "")
                                      + ("" if same else
                                         f", in different processes (kill -9 in between); within each of the "
                                         f"{len(per_process)} processes RSS changed by "
@@ -450,13 +463,14 @@ def print_report(s):
       f"{run.get('berth')}")
     p(f"  setup (every service running after berth's start): {fmt(s.get('setup_s'))} s")
     p("")
-    p(f"  {'at':<8} {'berth up (s)':>12} {'RSS (MiB)':>10} {'fds':>5} {'threads':>8} {'state (KiB)':>12} "
+    p(f"  {'at':<8} {'berth up (s)':>12} {'RSS (MiB)':>10} {'anon':>5} {'fds':>5} {'threads':>8} {'state (KiB)':>12} "
       f"{'swapped':>8} {'rolled back':>12} {'load1':>6} {'avail (MiB)':>12}")
-    for k in ("start", "5min", "end"):
+    for k in ("setup", "start", "5min", "end"):
         f = s["judged"].get(k)
         if not f:
             continue
-        p(f"  {k:<8} {fmt(f['berth_uptime_s']):>12} {fmt(f['rss_mib'], 1):>10} {fmt(f['fds']):>5} "
+        p(f"  {k:<8} {fmt(f['berth_uptime_s']):>12} {fmt(f['rss_mib'], 1):>10} {fmt(f.get('rss_anon_mib'), 1):>5} "
+          f"{fmt(f['fds']):>5} "
           f"{fmt(f['threads']):>8} {fmt(f['state_kib']):>12} {fmt(f['swapped']):>8} {fmt(f['rolled_back']):>12} "
           f"{fmt(f['load1'], 2):>6} {fmt(f['mem_available_mib']):>12}")
     b = s["berth"]
