@@ -243,11 +243,13 @@ def soak_section(path):
     w("Like with like: the first berth of a run creates half of the containers, one gate after the other, while "
       "every later start (a restart, a `kill -9`) finds all 100 services running and checks them all at once. "
       "That first minute raises the heap higher, and glibc keeps the freed memory in the process: a restarted "
-      "berth sits about 3 MiB above the first one, all of it anonymous memory, and stays there. It is no growth: "
+      "berth sits 0.3 to 3 MiB above the first one (the more of those checks ran at the same moment, the more), "
+      "all of it anonymous memory, and stays there. It is no growth: "
       "measured once with gdb on a restarted berth (run 1207161720), `malloc_trim(0)` took its RSS from 21.8 to "
       "18.6 MiB (anonymous 8.8 to 5.6 MiB, the first berth had 5.8) while the heap in use stayed at 3.7 of the "
       "8.2 MiB glibc held. Nor does it grow from one restart to the next (the berths of the run, below, one per "
-      "restart). "
+      "restart). A Docker Engine that comes back does the same to the berth running then: it looks at every "
+      "service again at once, its RSS steps up to that moment's high-water mark and stays flat after it. "
       "So the soak restarts berth once after the setup (as `systemctl restart` would) and starts the clock a "
       "minute later: the figures at the start, at 5 min and at the end are all of berths that started with every "
       "service running. The first berth's figures are the row \"setup\".")
@@ -307,6 +309,14 @@ def soak_section(path):
           + (f" ({fmt(min(anon), 1)} to {fmt(max(anon), 1)} MiB anonymous)" if anon else "")
           + (f"; the first berth, which created the services, {fmt(setup.get('rss_mib'), 1)} MiB "
              f"({fmt(setup.get('rss_anon_mib'), 1)} MiB anonymous)" if setup and setup.get("rss_mib") else "") + ".")
+        back = [e["t"] for e in s.get("faults", {}).get("events", [])
+                if e.get("kind") == "engine" and "answers again" in e.get("what", "")]
+        lived = [(t, pp) for t in back for pp in procs if pp["from_s"] <= t <= pp["to_s"]]
+        if lived:
+            w("- the berths running when the Docker Engine came back: " + "; ".join(
+                f"t = {fmt(t)} s, RSS {fmt(pp['rss_mib'][0], 1)} -> {fmt(pp['rss_mib'][1], 1)} MiB "
+                f"(anonymous {fmt(pp['rss_anon_mib'][0], 1)} -> {fmt(pp['rss_anon_mib'][1], 1)})"
+                for t, pp in lived if pp.get("rss_anon_mib")) + ", flat before and after.")
     w(f"- swaps: {fmt(hist.get('swapped', 0))} swapped, {fmt(hist.get('rolled_back', 0))} rolled back, "
       f"{fmt(sum(v for k, v in hist.items() if k not in ('swapped', 'rolled_back')))} interrupted or failed; "
       f"{fmt(sw.get('pushed_versions'))} new versions and {fmt(sw.get('pushed_broken'))} failing ones pushed "

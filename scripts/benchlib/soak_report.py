@@ -436,7 +436,9 @@ def summary(work, mode):
                      if pp["rss_mib"][0]]
             checks.append({"check": "RSS and open file descriptors at 5 min and at the end differ by at most 10 %",
                            "ok": drss is not None and dfds is not None and abs(drss) <= 10 and abs(dfds) <= 10,
-                           "detail": f"RSS {fmt(fa['rss_mib'], 1)} -> {fmt(fb['rss_mib'], 1)} MiB ({drss:+.1f} %), "
+                           "detail": f"RSS {fmt(fa['rss_mib'], 1)} -> {fmt(fb['rss_mib'], 1)} MiB ({drss:+.1f} %"
+                                     + (f"; anonymous {fmt(fa['rss_anon_mib'], 1)} -> {fmt(fb['rss_anon_mib'], 1)} MiB"
+                                        if fa.get("rss_anon_mib") and fb.get("rss_anon_mib") else "") + "), "
                                      f"fds {fmt(fa['fds'])} -> {fmt(fb['fds'])} ({dfds:+.1f} %); berth up "
                                      f"{fmt(fa['berth_uptime_s'])} s and {fmt(fb['berth_uptime_s'])} s at those points"
                                      + (", both in processes that started with every service running"
