@@ -55,6 +55,12 @@ const SiblingInfo* find_sibling(std::string_view target, std::size_t self, const
   return nullptr;
 }
 
+// The characters ECS accepts in an image ("repository-url/image:tag" or "...@sha256:<hex>").
+bool is_ecs_image_char(char ch) {
+  return std::isalnum(static_cast<unsigned char>(ch)) != 0 ||
+         std::string_view("-_:./#@").find(ch) != std::string_view::npos;
+}
+
 void read_name_and_image(ObjectReader& c, ContainerSpec& spec) {
   if (auto name = c.string("name")) {
     if (!is_docker_name(*name) || name->size() > 255) {
@@ -74,6 +80,12 @@ void read_name_and_image(ObjectReader& c, ContainerSpec& spec) {
       c.report("image", "is empty");
     } else if (has_whitespace(*image)) {
       c.report("image", "\"" + *image + "\" contains whitespace");
+    } else if (const auto bad = std::find_if_not(image->begin(), image->end(), is_ecs_image_char);
+               bad != image->end()) {
+      c.report("image",
+               "\"" + *image + "\" contains '" + std::string(1, *bad) +
+                   "', which ECS does not allow in an image (letters, digits, '-', '_', ':', '.', '/', '#' and "
+                   "'@' before a digest); a template placeholder left unfilled?");
     } else {
       spec.image = *image;
     }

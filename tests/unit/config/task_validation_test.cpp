@@ -53,6 +53,17 @@ TEST(TaskValidation, RefusedTaskFields) {
             Lines{"t.json: familly: unknown key; did you mean \"family\"?"});
 }
 
+TEST(TaskValidation, ImagesHoldOnlyWhatEcsAllows) {
+  EXPECT_EQ(container_problems("").size(), 0U);
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "app", "image": "${repo}:latest"}]})"),
+            Lines{kC + "image: \"${repo}:latest\" contains '$', which ECS does not allow in an image (letters, "
+                       "digits, '-', '_', ':', '.', '/', '#' and '@' before a digest); a template placeholder left "
+                       "unfilled?"});
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "app", "image": )"
+                        R"("registry.example.com:5000/a/b_c-d.e:v1#x@sha256:0123"}]})"),
+            Lines{});
+}
+
 TEST(TaskValidation, RefusedContainerFields) {
   EXPECT_EQ(
       container_problems(R"("secrets": [{"name": "A", "valueFrom": "arn:aws:secretsmanager:eu-west-1:1:secret:a"}])"),
