@@ -92,6 +92,9 @@ class DockerClient {
       const std::function<void(const PullEvent&, const PullProgress&)>& on_progress, const std::string& platform = {});
 
   boost::asio::awaitable<common::Status> remove_image(const std::string& ref_or_id);
+  // POST /images/load?quiet=1 with a docker-archive tar; errors the daemon reports inside its 200 answer
+  // are errors too.
+  boost::asio::awaitable<common::Status> load_image(std::string archive);
   // POST /images/{source}/tag?repo=REPO&tag=TAG: points a local tag at an image (after a pull by digest).
   boost::asio::awaitable<common::Status> tag_image(const std::string& source, const std::string& repository,
                                                    const std::string& tag);

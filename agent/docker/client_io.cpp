@@ -435,6 +435,40 @@ net::awaitable<Status> DockerClient::remove_image(const std::string& ref_or_id) 
   co_return co_await call_status("DELETE", path("/images/" + common::url_encode(ref_or_id)), {}, kCallTimeout, doing);
 }
 
+net::awaitable<Status> DockerClient::load_image(std::string archive) {
+  const std::string doing = "load an image";
+  http::Request req;
+  req.method = "POST";
+  req.target = path("/images/load?quiet=1");
+  req.body = std::move(archive);
+  req.content_type = "application/x-tar";
+  auto res = co_await http_.request(std::move(req), http::Limits{kCallTimeout, kJsonBodyLimit});
+  if (!res) {
+    co_return unreachable(res.error(), socket_path_).context(doing);
+  }
+  if (!ok_status(res->status)) {
+    co_return docker_error(res->status, res->body, doing);
+  }
+  // One JSON object per line; a failed load says so in-band, with status 200.
+  std::string_view body = res->body;
+  while (!body.empty()) {
+    const auto end = body.find('\n');
+    const std::string_view line = body.substr(0, end);
+    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+    if (line.find_first_not_of(" \r\t") == std::string_view::npos) {
+      continue;
+    }
+    auto event = parse_pull_event(line);
+    if (!event) {
+      co_return event.error().context(doing);
+    }
+    if (!event->error.empty()) {
+      co_return common::make_error(ErrorKind::kUnavailable, doing + ": " + event->error);
+    }
+  }
+  co_return Status{};
+}
+
 net::awaitable<Status> DockerClient::tag_image(const std::string& source, const std::string& repository,
                                                const std::string& tag) {
   const std::string doing = "tag image " + source + " as " + repository + ":" + tag;

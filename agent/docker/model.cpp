@@ -97,6 +97,21 @@ common::Result<ContainerState> parse_container_state(const json& inspect) {
   return s;
 }
 
+bool started_before(std::string_view a, std::string_view b) {
+  // "2026-12-07T16:16:01.7938Z" -> ("2026-12-07T16:16:01", "793800000")
+  const auto split = [](std::string_view t) {
+    const auto end = t.find_first_of(".Z");
+    std::string fraction;
+    if (end != std::string_view::npos && t[end] == '.') {
+      const auto z = t.find('Z', end);
+      fraction = std::string(t.substr(end + 1, z == std::string_view::npos ? std::string_view::npos : z - end - 1));
+    }
+    fraction.resize(9, '0');
+    return std::pair{std::string(t.substr(0, end)), fraction};
+  };
+  return split(a) < split(b);
+}
+
 json label_filters(const std::vector<std::string>& labels) {
   json label = json::object();
   for (const auto& l : labels) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace berth::docker {
@@ -47,6 +48,10 @@ struct WaitResult {
   std::int64_t status_code = 0;
   std::string error;
 };
+
+// True when Docker time `a` (RFC 3339 in UTC with up to nine fraction digits, as in State.StartedAt) is
+// earlier than `b`. Go trims trailing zeros of the fraction, so the texts cannot be compared as they are.
+bool started_before(std::string_view a, std::string_view b);
 
 // A filter for the list and events endpoints: every label must match ("key" or "key=value").
 nlohmann::json label_filters(const std::vector<std::string>& labels);

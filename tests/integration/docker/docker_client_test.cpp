@@ -2,14 +2,18 @@
 // call, and its error paths.
 #include "common/text.hpp"
 #include "docker/client.hpp"
+#include "docker/holder_image.hpp"
 #include "support/async.hpp"
 #include "support/engines.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -366,6 +370,60 @@ TEST_P(DockerClientTest, EventsStreamDeliversContainerEvents) {
   EXPECT_EQ(done.error().message, "follow Docker events: seen");
   ASSERT_FALSE(actions.empty());
   EXPECT_EQ(actions.back(), "start");
+}
+
+// The holder of awsvpc tasks: its image loads from memory, its program runs until killed (at once: its
+// stop signal is SIGKILL), and as init of a shared PID namespace it leaves no zombie behind.
+TEST_P(DockerClientTest, TheHolderImageLoadsAndItsProgramHoldsTheNamespaces) {
+  auto ver = runner_.run(client_->version());
+  ASSERT_TRUE(ver) << ver.error().message;
+  auto image = holder_image((*ver)["Arch"].get<std::string>());
+  ASSERT_TRUE(image) << image.error().message;
+  ASSERT_TRUE(runner_.run(client_->load_image(image->archive)));
+  auto loaded = runner_.run(client_->inspect_image(std::string(kHolderImage)));
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ((*loaded)["Id"], image->id);
+  EXPECT_TRUE(runner_.run(client_->load_image(image->archive))) << "loading again changes nothing";
+  auto broken = runner_.run(client_->load_image("not a tar"));
+  ASSERT_FALSE(broken);
+
+  const std::string holder = unique("holder");
+  json body = {{"Image", std::string(kHolderImage)},
+               {"Labels", {{"berth.test", test::run_label()}}},
+               {"HostConfig", {{"RestartPolicy", {{"Name", "no"}}}, {"ReadonlyRootfs", true}, {"CapDrop", {"ALL"}}}}};
+  auto holder_id = runner_.run(client_->create_container(holder, body));
+  ASSERT_TRUE(holder_id) << holder_id.error().message;
+  ASSERT_TRUE(runner_.run(client_->start_container(*holder_id)));
+  json member = create_body({"sh", "-c", "(sleep 0.2 &); sleep 1000"});
+  member["HostConfig"]["PidMode"] = "container:" + *holder_id;
+  member["HostConfig"]["NetworkMode"] = "container:" + *holder_id;
+  auto member_id = runner_.run(client_->create_container(unique("holder-member"), member));
+  ASSERT_TRUE(member_id) << member_id.error().message;
+  ASSERT_TRUE(runner_.run(client_->start_container(*member_id)));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(state(*holder_id).running);
+  auto ps = runner_.run(client_->exec(*member_id, {"ps", "-o", "pid,stat,comm"}, 10s));
+  ASSERT_TRUE(ps) << ps.error().message;
+  EXPECT_NE(ps->output.find("holder"), std::string::npos) << ps->output;
+  EXPECT_EQ(ps->output.find(" Z"), std::string::npos) << "the orphaned sleep was reaped\n" << ps->output;
+  ASSERT_TRUE(runner_.run(client_->stop_container(*member_id, 2s)));
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runner_.run(client_->stop_container(*holder_id, 30s)));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 5s) << "SIGKILL, not the grace period";
+}
+
+// The aarch64 build of the holder program, under qemu-user when the host has it.
+TEST(HolderProgram, Arm64WaitsUntilKilled) {
+  if (test::shell("command -v qemu-aarch64-static >/dev/null").exit_code != 0) {
+    GTEST_SKIP() << "qemu-aarch64-static is not installed";
+  }
+  const std::string path = "/tmp/berth-test-holder-arm64-" + test::run_label();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << holder_program("arm64");
+  }
+  auto run = test::shell("chmod +x " + path + " && timeout 2 qemu-aarch64-static " + path + "; echo $?; rm -f " + path);
+  EXPECT_EQ(run.output, "124\n") << "still waiting when the timeout ends it";
 }
 
 }  // namespace
