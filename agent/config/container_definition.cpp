@@ -115,6 +115,8 @@ std::optional<std::pair<int, int>> parse_port_range(std::string_view text) {
 
 void read_port_mappings(ObjectReader& c, ContainerSpec& spec, TaskContext& context) {
   const bool host_mode = context.network_mode == NetworkMode::kHost;
+  // In host and awsvpc mode a container port is published on the same host port (awsvpc: by the holder).
+  const bool same_port = host_mode || context.network_mode == NetworkMode::kAwsvpc;
   for_each_object(c, "portMappings", [&](ObjectReader& m, std::size_t) {
     m.ignore({"name", "appProtocol"});  // ECS Service Connect names; nothing to do on one host
     PortMapping mapping;
@@ -142,7 +144,8 @@ void read_port_mappings(ObjectReader& c, ContainerSpec& spec, TaskContext& conte
         good = false;
       }
       if (host_port.value_or(0) != 0) {
-        m.report("hostPort", "a containerPortRange gets free host ports from Docker; remove hostPort");
+        m.report("hostPort", same_port ? "a containerPortRange is published on the same host ports; remove hostPort"
+                                       : "a containerPortRange gets free host ports from Docker; remove hostPort");
         good = false;
       }
       if (host_mode) {
@@ -157,31 +160,38 @@ void read_port_mappings(ObjectReader& c, ContainerSpec& spec, TaskContext& conte
       good = false;
     }
     if (host_port && *host_port != 0) mapping.host_port = static_cast<int>(*host_port);
-    if (host_mode && mapping.host_port && container_port && *mapping.host_port != *container_port) {
+    if (same_port && mapping.host_port && container_port && *mapping.host_port != *container_port) {
       m.report("hostPort", std::to_string(*mapping.host_port) + " differs from containerPort " +
                                std::to_string(*container_port) +
-                               "; in host network mode the container binds the host's port itself, so leave hostPort "
-                               "out or make it equal");
+                               (host_mode ? "; in host network mode the container binds the host's port itself"
+                                          : "; in awsvpc network mode a container port is published on the same "
+                                            "host port") +
+                               ", so leave hostPort out or make it equal");
       good = false;
     }
     if (!good) return;
-    // A port the task holds on the host whatever happens: a fixed hostPort, or any port in host mode.
-    std::optional<int> held;
-    std::string held_path;
-    if (host_mode) {
-      held = mapping.container_port;
-      held_path = m.path_of(m.find("hostPort") != nullptr ? "hostPort" : "containerPort");
-    } else if (mapping.host_port) {
-      held = mapping.host_port;
-      held_path = m.path_of("hostPort");
-    }
-    if (held) {
-      const auto key = std::pair{mapping.protocol, *held};
+    // Ports the task holds on the host whatever happens: a fixed hostPort, or every port in host and awsvpc
+    // mode (where two containers of the task also share one network namespace).
+    const char* held_key = m.find("hostPort") != nullptr        ? "hostPort"
+                           : m.find("containerPort") != nullptr ? "containerPort"
+                                                                : "containerPortRange";
+    const std::string held_path = m.path_of(held_key);
+    const auto hold = [&](int port) {
+      const auto key = std::pair{mapping.protocol, port};
       const auto [it, inserted] = context.fixed_host_ports.emplace(key, held_path);
       if (!inserted) {
-        m.sink().add(held_path, "host port " + std::to_string(*held) + "/" + std::string(to_string(mapping.protocol)) +
+        m.sink().add(held_path, "host port " + std::to_string(port) + "/" + std::string(to_string(mapping.protocol)) +
                                     " is already published by " + it->second);
+        return false;
       }
+      return true;
+    };
+    if (same_port) {
+      for (int port = mapping.container_port; port <= mapping.container_port_last; ++port) {
+        if (!hold(port)) break;
+      }
+    } else if (mapping.host_port) {
+      hold(*mapping.host_port);
     }
     spec.port_mappings.push_back(mapping);
   });
@@ -407,6 +417,13 @@ void read_docker_labels(ObjectReader& c, ContainerSpec& spec, const TaskContext&
                          std::to_string(mapping.container_port) + "; use stop-first");
         break;
       }
+      if (context.network_mode == NetworkMode::kAwsvpc) {
+        c.sink().add(path,
+                     "start-first runs the new container beside the old one, but in awsvpc network mode both "
+                     "share the task's network namespace and cannot both listen on port " +
+                         std::to_string(mapping.container_port) + "; use stop-first");
+        break;
+      }
       if (mapping.host_port) {
         c.sink().add(path, "start-first runs the new container beside the old one, but host port " +
                                std::to_string(*mapping.host_port) +
@@ -446,7 +463,31 @@ void read_memory_and_cpu(ObjectReader& c, ContainerSpec& spec, const TaskContext
   if (auto cpu = c.integer_in("cpu", 0, 262144)) spec.cpu_units = static_cast<int>(*cpu);
 }
 
-void read_networking(ObjectReader& c, ContainerSpec& spec, const TaskContext& context) {
+// In awsvpc mode the task's containers share one namespace, one /etc/hosts and one resolv.conf (the
+// holder's): ECS refuses hostname and extraHosts there, and DNS settings must agree between containers.
+void check_awsvpc_networking(ObjectReader& c, const ContainerSpec& spec, TaskContext& context) {
+  constexpr std::string_view kShared =
+      "is not supported by ECS in awsvpc network mode, where the task's containers share one network namespace; "
+      "remove it";
+  if (!spec.hostname.empty()) c.report("hostname", std::string(kShared));
+  // An empty list is what describe-task-definition prints for "none".
+  if (const Json* hosts = c.find("extraHosts"); hosts != nullptr && !hosts->is_null() && !hosts->empty()) {
+    c.report("extraHosts", std::string(kShared));
+  }
+  const auto agree = [&](const char* key, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    const auto [it, inserted] = context.shared_network_settings.emplace(key, std::pair{values, c.path_of(key)});
+    if (!inserted && it->second.first != values) {
+      c.report(key, "differs from " + it->second.second +
+                        "; in awsvpc network mode the task's containers share one resolv.conf, so give the same "
+                        "list or give it once");
+    }
+  };
+  agree("dnsServers", spec.dns_servers);
+  agree("dnsSearchDomains", spec.dns_search_domains);
+}
+
+void read_networking(ObjectReader& c, ContainerSpec& spec, TaskContext& context) {
   if (auto hostname = c.string("hostname")) {
     if (!is_hostname(*hostname) || hostname->size() > 63) {
       c.report("hostname", "\"" + *hostname + "\" is not a valid host name");
@@ -496,6 +537,7 @@ void read_networking(ObjectReader& c, ContainerSpec& spec, const TaskContext& co
   } else if (!spec.port_mappings.empty() && spec.disable_networking) {
     c.report("portMappings", "disableNetworking leaves no network to publish ports on; remove one or the other");
   }
+  if (context.network_mode == NetworkMode::kAwsvpc) check_awsvpc_networking(c, spec, context);
 }
 
 void read_security_options(ObjectReader& c, ContainerSpec& spec) {

@@ -31,7 +31,9 @@ json health_check(const HealthCheck& check) {
 }
 
 void add_ports(const TaskSpec& task, const ContainerSpec& c, json& config, json& host_config) {
-  if (c.port_mappings.empty()) return;
+  // awsvpc: the holder publishes the task's ports; Docker refuses ports on a container that joins another's
+  // network namespace.
+  if (c.port_mappings.empty() || task.network_mode == NetworkMode::kAwsvpc) return;
   const bool publish = task.network_mode == NetworkMode::kBridge && !c.disable_networking;
   json exposed = json::object();
   json bindings = json::object();
@@ -130,11 +132,23 @@ void add_privileges(const TaskSpec& task, const ContainerSpec& c, json& host_con
   if (!c.system_controls.empty()) host_config["Sysctls"] = c.system_controls;
   if (!c.security_options.empty()) host_config["SecurityOpt"] = c.security_options;
   if (task.pid_mode == PidMode::kHost) host_config["PidMode"] = "host";
+  if (task.pid_mode == PidMode::kTask) host_config["PidMode"] = "container:" + task.holder_name();
   if (task.ipc_mode == IpcMode::kHost) host_config["IpcMode"] = "host";
   if (task.ipc_mode == IpcMode::kNone) host_config["IpcMode"] = "none";
+  if (task.ipc_mode == IpcMode::kTask) host_config["IpcMode"] = "container:" + task.holder_name();
 }
 
 void add_network(const TaskSpec& task, const ContainerSpec& c, json& body, json& host_config) {
+  if (c.disable_networking) {
+    body["NetworkDisabled"] = true;
+    host_config["NetworkMode"] = "none";
+    return;
+  }
+  if (task.network_mode == NetworkMode::kAwsvpc) {
+    // The holder's namespace, its /etc/hosts and resolv.conf (its DNS settings are the task's).
+    host_config["NetworkMode"] = "container:" + task.holder_name();
+    return;
+  }
   if (!c.dns_servers.empty()) host_config["Dns"] = c.dns_servers;
   if (!c.dns_search_domains.empty()) host_config["DnsSearch"] = c.dns_search_domains;
   if (!c.extra_hosts.empty()) {
@@ -142,15 +156,11 @@ void add_network(const TaskSpec& task, const ContainerSpec& c, json& body, json&
     for (const auto& h : c.extra_hosts) hosts.push_back(h.hostname + ":" + h.ip_address);
     host_config["ExtraHosts"] = std::move(hosts);
   }
-  if (c.disable_networking) {
-    body["NetworkDisabled"] = true;
-    host_config["NetworkMode"] = "none";
-    return;
-  }
   switch (task.network_mode) {
     case NetworkMode::kHost: host_config["NetworkMode"] = "host"; return;
     case NetworkMode::kNone: host_config["NetworkMode"] = "none"; return;
-    case NetworkMode::kBridge: break;
+    case NetworkMode::kBridge:
+    case NetworkMode::kAwsvpc: break;
   }
   const std::string network = task.network_name();
   host_config["NetworkMode"] = network;
@@ -243,6 +253,41 @@ std::string spec_hash(const nlohmann::json& create_body) {
   // nlohmann::json keeps object keys sorted, so the text is the same for the same content.
   const std::string text = "berth-spec-v1\n" + copy.dump();
   return common::hex(common::sha256(text));
+}
+
+nlohmann::json holder_create_body(const TaskSpec& task, const std::string& image) {
+  json config = json::object();
+  json host_config = json::object();
+  json exposed = json::object();
+  json bindings = json::object();
+  for (const auto& c : task.containers) {
+    if (c.disable_networking) continue;
+    for (const auto& m : c.port_mappings) {
+      for (int port = m.container_port; port <= m.container_port_last; ++port) {
+        const std::string key = port_key(port, m.protocol);
+        exposed[key] = json::object();
+        bindings[key] = json::array({{{"HostIp", ""}, {"HostPort", std::to_string(port)}}});
+      }
+    }
+    if (!c.dns_servers.empty()) host_config["Dns"] = c.dns_servers;
+    if (!c.dns_search_domains.empty()) host_config["DnsSearch"] = c.dns_search_domains;
+  }
+  config["Image"] = image;
+  config["Labels"] = {{std::string(kLabelTask), task.family}, {std::string(kLabelRole), std::string(kRoleHolder)}};
+  config["StopSignal"] = "SIGKILL";  // it holds no state: stopping it need not wait
+  if (!exposed.empty()) config["ExposedPorts"] = std::move(exposed);
+  if (!bindings.empty()) host_config["PortBindings"] = std::move(bindings);
+  host_config["NetworkMode"] = task.network_name();
+  // Back after a Docker restart before the task's containers can join it (berth starts those that lost the
+  // race, see the README).
+  host_config["RestartPolicy"] = {{"Name", "unless-stopped"}, {"MaximumRetryCount", 0}};
+  if (task.ipc_mode == IpcMode::kTask) host_config["IpcMode"] = "shareable";
+  host_config["ReadonlyRootfs"] = true;
+  host_config["CapDrop"] = json::array({"ALL"});
+  host_config["SecurityOpt"] = json::array({"no-new-privileges"});
+  config["HostConfig"] = std::move(host_config);
+  config["Labels"][std::string(kLabelSpecHash)] = spec_hash(config);
+  return config;
 }
 
 nlohmann::json network_create_body(const TaskSpec& task) {

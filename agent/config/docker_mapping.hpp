@@ -31,7 +31,13 @@ std::string spec_hash(const nlohmann::json& create_body);
 common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec& container,
                                                              const EnvFileContents& env_files);
 
-// POST /networks/create for a bridge-mode task: {"Name": "berth-<family>", "Driver": "bridge", ...}.
+// POST /containers/create for the holder of an awsvpc task (TaskSpec::holder_name): a container of `image`
+// that owns the task's network namespace (and its PID and IPC namespaces with pidMode/ipcMode task), on the
+// network berth-<family>, publishing every containerPort of the task on the same host port, with the task's
+// DNS settings. Labels: berth.task=<family>, berth.role=holder and berth.spec-hash; never berth.service.
+nlohmann::json holder_create_body(const TaskSpec& task, const std::string& image);
+
+// POST /networks/create for a bridge-mode or awsvpc task: {"Name": "berth-<family>", "Driver": "bridge", ...}.
 nlohmann::json network_create_body(const TaskSpec& task);
 
 // POST /volumes/create for a task volume of kind kDockerVolume.

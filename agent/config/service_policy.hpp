@@ -24,6 +24,9 @@ inline constexpr std::string_view kLabelRemoveOnDelete = "berth.remove-on-delete
 // Set by berth on every container it creates; a service file may not set them.
 inline constexpr std::string_view kLabelService = "berth.service";
 inline constexpr std::string_view kLabelTask = "berth.task";
+// What a container berth created for itself is for; only the holder of an awsvpc task has one today.
+inline constexpr std::string_view kLabelRole = "berth.role";
+inline constexpr std::string_view kRoleHolder = "holder";
 inline constexpr std::string_view kLabelSpecHash = "berth.spec-hash";
 
 enum class ProbeKind {

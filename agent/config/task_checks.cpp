@@ -128,11 +128,12 @@ Problems check_services(const std::vector<LoadedService>& services) {
       }
       for (std::size_t p = 0; p < c.port_mappings.size(); ++p) {
         const PortMapping& m = c.port_mappings[p];
-        const bool host_mode = task.network_mode == NetworkMode::kHost;
-        if (!host_mode && !m.host_port) continue;
-        const int port = host_mode ? m.container_port : *m.host_port;
+        // host and awsvpc tasks publish every container port on the same host port.
+        const bool same_port = task.network_mode == NetworkMode::kHost || task.network_mode == NetworkMode::kAwsvpc;
+        if (!same_port && !m.host_port) continue;
+        const int port = same_port ? m.container_port : *m.host_port;
         const std::string path = json_path_key(json_path_index(json_path_key(base, "portMappings"), p),
-                                               host_mode ? "containerPort" : "hostPort");
+                                               same_port ? "containerPort" : "hostPort");
         const auto [it, inserted] = ports.emplace(std::pair{m.protocol, port}, service.file_label + " " + path);
         if (!inserted && it->second.rfind(service.file_label + " ", 0) != 0) {
           problems.add(service.file_label, path,

@@ -92,12 +92,9 @@ void read_network_mode(ObjectReader& top, TaskSpec& task) {
   } else if (*mode == "none") {
     task.network_mode = NetworkMode::kNone;
   } else if (*mode == "awsvpc") {
-    top.report("networkMode",
-               "awsvpc gives each task its own elastic network interface, which only ECS can attach; "
-               "use bridge (the task's containers reach each other by name on the network "
-               "berth-<family>) or host");
+    task.network_mode = NetworkMode::kAwsvpc;
   } else {
-    top.report("networkMode", "\"" + *mode + "\" is not a network mode; use bridge, host or none");
+    top.report("networkMode", "\"" + *mode + "\" is not a network mode; use bridge, awsvpc, host or none");
   }
 }
 
@@ -289,15 +286,20 @@ void read_platform(ObjectReader& top, TaskSpec& task) {
 }
 
 void read_namespaces_and_compatibility(ObjectReader& top, TaskSpec& task) {
+  // "task" shares the namespace of the holder container, which only an awsvpc task has; a swap replaces
+  // one container and the namespace stays with the holder.
+  const bool holder = task.network_mode == NetworkMode::kAwsvpc;
   if (auto pid = top.string("pidMode")) {
     if (*pid == "host") {
       task.pid_mode = PidMode::kHost;
+    } else if (*pid == "task" && holder) {
+      task.pid_mode = PidMode::kTask;
     } else if (*pid == "task") {
       top.report("pidMode",
-                 "a PID namespace shared by the task's containers would tie them together, but berth swaps "
-                 "them one at a time; use host or leave pidMode out");
+                 "task shares the PID namespace of the task's holder container, which berth creates only for "
+                 "networkMode awsvpc; use awsvpc, host, or leave pidMode out");
     } else {
-      top.report("pidMode", "\"" + *pid + "\" is not a PID mode; use host, or leave pidMode out");
+      top.report("pidMode", "\"" + *pid + "\" is not a PID mode; use host or task, or leave pidMode out");
     }
   }
   if (auto ipc = top.string("ipcMode")) {
@@ -305,12 +307,14 @@ void read_namespaces_and_compatibility(ObjectReader& top, TaskSpec& task) {
       task.ipc_mode = IpcMode::kHost;
     } else if (*ipc == "none") {
       task.ipc_mode = IpcMode::kNone;
+    } else if (*ipc == "task" && holder) {
+      task.ipc_mode = IpcMode::kTask;
     } else if (*ipc == "task") {
       top.report("ipcMode",
-                 "an IPC namespace shared by the task's containers would tie them together, but berth "
-                 "swaps them one at a time; use host or none, or leave ipcMode out");
+                 "task shares the IPC namespace of the task's holder container, which berth creates only for "
+                 "networkMode awsvpc; use awsvpc, host or none, or leave ipcMode out");
     } else {
-      top.report("ipcMode", "\"" + *ipc + "\" is not an IPC mode; use host or none, or leave ipcMode out");
+      top.report("ipcMode", "\"" + *ipc + "\" is not an IPC mode; use host, none or task, or leave ipcMode out");
     }
   }
   if (auto compatibilities = top.strings("requiresCompatibilities")) {
@@ -488,6 +492,7 @@ std::string_view to_string(NetworkMode mode) {
     case NetworkMode::kBridge: return "bridge";
     case NetworkMode::kHost: return "host";
     case NetworkMode::kNone: return "none";
+    case NetworkMode::kAwsvpc: return "awsvpc";
   }
   return "bridge";
 }

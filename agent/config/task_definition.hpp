@@ -22,6 +22,10 @@ enum class NetworkMode {
   kBridge,  // the task's own user network berth-<family>; containers reach each other by name
   kHost,
   kNone,
+  // Fargate's semantics on one host: the task's containers share the network namespace of a holder
+  // container (<family>.berth-holder, on the network berth-<family>), reach each other on localhost, and
+  // every containerPort is published on the same host port by the holder.
+  kAwsvpc,
 };
 std::string_view to_string(NetworkMode mode);
 
@@ -188,8 +192,9 @@ struct TaskVolume {
 // without TLS or IAM).
 std::map<std::string, std::string> efs_driver_options(const TaskVolume& volume, const std::string& region);
 
-enum class PidMode { kDefault, kHost };
-enum class IpcMode { kDefault, kHost, kNone };
+// kTask (awsvpc tasks only): the namespace of the task's holder container, shared by all its containers.
+enum class PidMode { kDefault, kHost, kTask };
+enum class IpcMode { kDefault, kHost, kNone, kTask };
 
 struct TaskSpec {
   std::string family;
@@ -202,8 +207,11 @@ struct TaskSpec {
   IpcMode ipc_mode = IpcMode::kDefault;
   std::optional<std::string> platform;  // "linux/amd64" or "linux/arm64" from runtimePlatform
 
-  // The user network of a bridge-mode task: "berth-<family>".
+  // The user network of a bridge-mode or awsvpc task: "berth-<family>".
   [[nodiscard]] std::string network_name() const { return "berth-" + family; }
+  // The container that holds an awsvpc task's namespaces: "<family>.berth-holder" (".berth-" is reserved
+  // in container names, so no service can take it).
+  [[nodiscard]] std::string holder_name() const { return family + ".berth-holder"; }
   [[nodiscard]] const ContainerSpec* container(std::string_view name) const;
   [[nodiscard]] const TaskVolume* volume(std::string_view name) const;
 };

@@ -29,6 +29,8 @@ struct TaskContext {
   std::set<std::size_t> restart_given;  // containers with an explicit restartPolicy
   // Host ports held while the task runs, to report a second use: (protocol, port) -> JSON path of the first.
   std::map<std::pair<Protocol, int>, std::string> fixed_host_ports;
+  // awsvpc: DNS settings the task's containers share (dnsServers, dnsSearchDomains) -> value and JSON path.
+  std::map<std::string, std::pair<std::vector<std::string>, std::string>> shared_network_settings;
 };
 
 ContainerSpec read_container(ObjectReader& reader, std::size_t index, TaskContext& context);

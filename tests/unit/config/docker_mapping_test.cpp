@@ -193,6 +193,49 @@ TEST(DockerMapping, HostAndNoneNetworkModes) {
   EXPECT_FALSE(disabled.contains("NetworkingConfig"));
 }
 
+TEST(DockerMapping, AwsvpcContainersJoinTheHoldersNamespaces) {
+  const TaskSpec task = loaded(R"({"family": "shop", "networkMode": "awsvpc", "pidMode": "task", "ipcMode": "task",
+      "containerDefinitions": [
+        {"name": "app", "image": "img", "dnsServers": ["10.0.0.2"],
+         "portMappings": [{"containerPort": 80}, {"containerPortRange": "9000-9001", "protocol": "udp"}]},
+        {"name": "side", "image": "img", "portMappings": [{"containerPort": 8125, "hostPort": 8125}]}]})");
+  const json app = body_of(task, 0);
+  EXPECT_EQ(app["HostConfig"]["NetworkMode"], "container:shop.berth-holder");
+  EXPECT_EQ(app["HostConfig"]["PidMode"], "container:shop.berth-holder");
+  EXPECT_EQ(app["HostConfig"]["IpcMode"], "container:shop.berth-holder");
+  // Docker refuses ports, DNS and aliases on a container that joins another's network namespace.
+  for (const char* key : {"ExposedPorts", "NetworkingConfig", "Hostname"}) EXPECT_FALSE(app.contains(key)) << key;
+  for (const char* key : {"PortBindings", "Dns"}) EXPECT_FALSE(app["HostConfig"].contains(key)) << key;
+
+  const json holder = holder_create_body(task, "berth-holder:1");
+  EXPECT_EQ(holder["Labels"].size(), 3U);
+  EXPECT_EQ(holder["Labels"]["berth.task"], "shop");
+  EXPECT_EQ(holder["Labels"]["berth.role"], "holder");
+  EXPECT_EQ(holder["Labels"]["berth.spec-hash"].get<std::string>().size(), 64U);
+  json expected = json::parse(R"({
+    "Image": "berth-holder:1",
+    "StopSignal": "SIGKILL",
+    "ExposedPorts": {"80/tcp": {}, "9000/udp": {}, "9001/udp": {}, "8125/tcp": {}},
+    "HostConfig": {
+      "NetworkMode": "berth-shop",
+      "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "80"}], "9000/udp": [{"HostIp": "", "HostPort": "9000"}],
+                       "9001/udp": [{"HostIp": "", "HostPort": "9001"}],
+                       "8125/tcp": [{"HostIp": "", "HostPort": "8125"}]},
+      "Dns": ["10.0.0.2"],
+      "IpcMode": "shareable",
+      "RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0},
+      "ReadonlyRootfs": true, "CapDrop": ["ALL"], "SecurityOpt": ["no-new-privileges"]}})");
+  json got = holder;
+  got.erase("Labels");
+  EXPECT_EQ(got, expected);
+  // What the holder carries is in its spec hash: a new port means a new holder.
+  TaskSpec more = task;
+  more.containers[1].port_mappings.push_back(PortMapping{8126, 8126, std::nullopt, Protocol::kTcp});
+  EXPECT_NE(holder_create_body(more, "berth-holder:1")["Labels"]["berth.spec-hash"],
+            holder["Labels"]["berth.spec-hash"]);
+  EXPECT_EQ(holder_create_body(task, "berth-holder:1"), holder);
+}
+
 TEST(DockerMapping, SmallFields) {
   const json minimal = body_of(loaded(one_container("")), 0);
   EXPECT_EQ(without_hash(minimal), json::parse(R"({"Image": "img", "StopTimeout": 30,

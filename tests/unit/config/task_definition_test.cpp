@@ -184,8 +184,7 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
       result.problems.lines(),
       (std::vector<std::string>{
           f + "family: \"web shop\" is not a valid family: 1 to 255 letters, digits, '-' or '_'",
-          f + "networkMode: awsvpc gives each task its own elastic network interface, which only ECS can attach; use "
-              "bridge (the task's containers reach each other by name on the network berth-<family>) or host",
+          f + "networkMode: \"nat\" is not a network mode; use bridge, awsvpc, host or none",
           f + "cpu: \"lots\" is not a CPU amount; write CPU units (\"1024\") or vCPUs (\"1 vCPU\")",
           f + "volumes[1].name: \"data\" is already the name of another volume",
           f + "containerDefinitions[1].name: \"web\" is already the name of containerDefinitions[0]; container names "
@@ -366,7 +365,8 @@ TEST(TaskDefinition, NetworkModes) {
   EXPECT_EQ(loaded(one_container("", R"("networkMode": "host")")).network_mode, NetworkMode::kHost);
   EXPECT_EQ(loaded(one_container("", R"("networkMode": "none")")).network_mode, NetworkMode::kNone);
   EXPECT_EQ(problems_in(one_container("", R"("networkMode": "nat")")),
-            (std::vector<std::string>{"t.json: networkMode: \"nat\" is not a network mode; use bridge, host or none"}));
+            (std::vector<std::string>{
+                "t.json: networkMode: \"nat\" is not a network mode; use bridge, awsvpc, host or none"}));
 }
 
 TEST(TaskDefinition, StartOrderFollowsDependencies) {

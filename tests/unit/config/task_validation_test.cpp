@@ -21,10 +21,6 @@ Lines container_problems(const std::string& members, const std::string& task_mem
 }
 
 TEST(TaskValidation, RefusedTaskFields) {
-  EXPECT_EQ(container_problems("", R"("networkMode": "awsvpc")"),
-            Lines{"t.json: networkMode: awsvpc gives each task its own elastic network interface, which only ECS can "
-                  "attach; use bridge (the task's containers reach each other by name on the network berth-<family>) "
-                  "or host"});
   EXPECT_EQ(container_problems("", R"("placementConstraints": [{"type": "memberOf", "expression": "x"}])"),
             Lines{"t.json: placementConstraints: placement chooses among the instances of an ECS cluster; berth runs "
                   "the task on this host, so remove it"});
@@ -36,13 +32,15 @@ TEST(TaskValidation, RefusedTaskFields) {
             Lines{"t.json: enableFaultInjection: fault injection endpoints are served by the ECS agent; set false or "
                   "remove it"});
   EXPECT_EQ(container_problems("", R"("pidMode": "task")"),
-            Lines{"t.json: pidMode: a PID namespace shared by the task's containers would tie them together, but "
-                  "berth swaps them one at a time; use host or leave pidMode out"});
+            Lines{"t.json: pidMode: task shares the PID namespace of the task's holder container, which berth creates "
+                  "only for networkMode awsvpc; use awsvpc, host, or leave pidMode out"});
   EXPECT_EQ(container_problems("", R"("ipcMode": "task")"),
-            Lines{"t.json: ipcMode: an IPC namespace shared by the task's containers would tie them together, but "
-                  "berth swaps them one at a time; use host or none, or leave ipcMode out"});
+            Lines{"t.json: ipcMode: task shares the IPC namespace of the task's holder container, which berth creates "
+                  "only for networkMode awsvpc; use awsvpc, host or none, or leave ipcMode out"});
   EXPECT_EQ(container_problems("", R"("pidMode": "container")"),
-            Lines{"t.json: pidMode: \"container\" is not a PID mode; use host, or leave pidMode out"});
+            Lines{"t.json: pidMode: \"container\" is not a PID mode; use host or task, or leave pidMode out"});
+  EXPECT_EQ(container_problems("", R"("networkMode": "default")"),
+            Lines{"t.json: networkMode: \"default\" is not a network mode; use bridge, awsvpc, host or none"});
   EXPECT_EQ(container_problems("", R"("runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE"})"),
             Lines{"t.json: runtimePlatform.operatingSystemFamily: berth runs Linux containers; use LINUX"});
   EXPECT_EQ(container_problems("", R"("runtimePlatform": {"cpuArchitecture": "RISCV"})"),
@@ -51,6 +49,46 @@ TEST(TaskValidation, RefusedTaskFields) {
             Lines{"t.json: requiresCompatibilities[1]: \"LAMBDA\" is not EC2, EXTERNAL or FARGATE"});
   EXPECT_EQ(container_problems("", R"("familly": "x")"),
             Lines{"t.json: familly: unknown key; did you mean \"family\"?"});
+}
+
+TEST(TaskValidation, AwsvpcTasks) {
+  const std::string awsvpc = R"("networkMode": "awsvpc")";
+  EXPECT_EQ(
+      container_problems(R"("portMappings": [{"containerPort": 80}, {"containerPort": 81, "hostPort": 81}])", awsvpc),
+      Lines{});
+  EXPECT_EQ(container_problems("", awsvpc + R"(, "pidMode": "task", "ipcMode": "task")"), Lines{});
+  EXPECT_EQ(container_problems(R"("portMappings": [{"containerPort": 80, "hostPort": 8080}])", awsvpc),
+            Lines{kC + "portMappings[0].hostPort: 8080 differs from containerPort 80; in awsvpc network mode a "
+                       "container port is published on the same host port, so leave hostPort out or make it equal"});
+  EXPECT_EQ(container_problems(R"("portMappings": [{"containerPortRange": "9000-9002", "hostPort": 9000}])", awsvpc),
+            Lines{kC + "portMappings[0].hostPort: a containerPortRange is published on the same host ports; remove "
+                       "hostPort"});
+  EXPECT_EQ(
+      container_problems(R"("hostname": "app", "extraHosts": [{"hostname": "db", "ipAddress": "10.0.0.2"}])", awsvpc),
+      (Lines{kC + "hostname: is not supported by ECS in awsvpc network mode, where the task's containers share "
+                  "one network namespace; remove it",
+             kC + "extraHosts: is not supported by ECS in awsvpc network mode, where the task's containers "
+                  "share one network namespace; remove it"}));
+  EXPECT_EQ(
+      container_problems(R"("portMappings": [{"containerPort": 80}], "dockerLabels": {"berth.strategy": )"
+                         R"("start-first"})",
+                         awsvpc),
+      Lines{kC + "dockerLabels[\"berth.strategy\"]: start-first runs the new container beside the old one, but in "
+                 "awsvpc network mode both share the task's network namespace and cannot both listen on port "
+                 "80; use stop-first"});
+  EXPECT_EQ(container_problems(R"("dockerLabels": {"berth.strategy": "start-first"})", awsvpc), Lines{});
+  // The task's containers share one namespace: one of them per port, and one resolv.conf.
+  const std::string two = R"({"family": "t", "networkMode": "awsvpc", "containerDefinitions": [
+      {"name": "app", "image": "img", "portMappings": [{"containerPort": 80}], "dnsServers": ["10.0.0.2"]},
+      {"name": "side", "image": "img", "portMappings": [{"containerPort": 80}], "dnsServers": ["10.0.0.3"]}]})";
+  EXPECT_EQ(problems_in(two),
+            (Lines{"t.json: containerDefinitions[1].portMappings[0].containerPort: host port 80/tcp is already "
+                   "published by containerDefinitions[0].portMappings[0].containerPort",
+                   "t.json: containerDefinitions[1].dnsServers: differs from containerDefinitions[0].dnsServers; in "
+                   "awsvpc network mode the task's containers share one resolv.conf, so give the same list or give "
+                   "it once"}));
+  EXPECT_EQ(container_problems(R"("links": ["db"])", awsvpc),
+            Lines{kC + "links: links work only with networkMode bridge"});
 }
 
 TEST(TaskValidation, ImagesHoldOnlyWhatEcsAllows) {
