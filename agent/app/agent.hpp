@@ -98,6 +98,19 @@ class Agent final : public control::ApiBackend {
   void publish(nlohmann::json event);
   std::string status_line() const;
 
+  // awsvpc tasks' namespace holders (task_holder_io.cpp).
+  // Creates, starts or (when no container uses it) recreates the holder of `task`; returns its id.
+  // kConflict when what the holder carries changed while containers still use it.
+  boost::asio::awaitable<common::Result<std::string>> ensure_holder(const config::TaskSpec& task);
+  boost::asio::awaitable<common::Status> ensure_holder_image();
+  // Names of the containers of the task that join a namespace of the holder `holder_id`.
+  boost::asio::awaitable<common::Result<std::vector<std::string>>> holder_users(const config::TaskSpec& task,
+                                                                                const std::string& holder_id);
+  // After a Docker restart, or a holder stopped or restarted by hand: starts a stopped holder, restarts the
+  // containers left in the namespace of its previous run and starts those whose start failed while it was
+  // down (Docker starts containers after its own restart in no particular order).
+  boost::asio::awaitable<void> repair_holders();
+
   // Checks and swaps (agent_work_io.cpp).
   // A check on request (API, CLI) leaves the schedule alone: a client that checks more often than the
   // poll interval must not keep the scheduled check, and the automatic update it leads to, away.

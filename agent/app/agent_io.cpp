@@ -206,17 +206,29 @@ net::awaitable<void> Agent::reconcile_files() {
     // A copy: reload() replaces desired_ while a deploy below is suspended.
     const std::vector<FileService> files = desired_.services;
     std::set<std::string> networks_done;
+    std::map<std::string, common::Result<std::string>>
+        holders;  // awsvpc family -> its holder's id, or why there is none
     for (const auto& fs : files) {
       if (reconcile_again_ || stopping_) {
         break;
       }
       const auto& c = fs.container();
-      if (fs.task.network_mode == config::NetworkMode::kBridge && networks_done.insert(fs.task.network_name()).second) {
+      const bool awsvpc = fs.task.network_mode == config::NetworkMode::kAwsvpc;
+      if ((fs.task.network_mode == config::NetworkMode::kBridge || awsvpc) &&
+          networks_done.insert(fs.task.network_name()).second) {
         std::map<std::string, std::string> labels;
         labels["berth.task"] = fs.task.family;
         auto net_id = co_await docker_.create_network(fs.task.network_name(), labels);
         if (!net_id && net_id.error().kind != ErrorKind::kConflict) {
           log_service(4, c.name, "", "cannot create network " + fs.task.network_name() + ": " + net_id.error().message);
+        }
+        if (awsvpc) {
+          // Before the task's first container: they all join the holder's namespace.
+          auto holder = co_await ensure_holder(fs.task);
+          if (!holder) {
+            log_service(4, fs.task.holder_name(), "", "the task's containers cannot start: " + holder.error().message);
+          }
+          holders.insert_or_assign(fs.task.family, std::move(holder));
         }
       }
       auto& s = services_[c.name];
@@ -226,14 +238,28 @@ net::awaitable<void> Agent::reconcile_files() {
       s.file = fs;
       s.image = c.image;
       s.policy = c.docker_labels.empty() ? config::ServicePolicy{} : c.policy;
+      std::string holder_id;
+      if (awsvpc) {
+        const auto& holder = holders.at(fs.task.family);
+        if (!holder) {
+          s.state = "error";
+          s.error = holder.error().message;
+          continue;
+        }
+        holder_id = *holder;
+      }
       auto inspect = co_await docker_.inspect_container(c.name);
       std::string why;
       if (!inspect && inspect.error().kind == ErrorKind::kNotFound) {
         why = "first start";
       } else if (inspect) {
         const auto labels = (*inspect)["Config"].value("Labels", json::object());
+        const auto host = inspect->value("HostConfig", json::object());
         if (labels.value("berth.spec-hash", std::string()) != fs.spec_hash) {
           why = "the service file changed";
+        } else if (awsvpc && !c.disable_networking &&
+                   host.value("NetworkMode", std::string()) != "container:" + holder_id) {
+          why = "the task's namespace holder was recreated";
         }
       }
       if (why.empty()) {
@@ -389,6 +415,7 @@ net::awaitable<void> Agent::tick() {
       file_stamps_ = std::move(stamps);
     }
     co_await discover_labelled();
+    co_await repair_holders();
   }
   if (reload_requested_) {
     reload();

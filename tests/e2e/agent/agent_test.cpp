@@ -129,7 +129,11 @@ class AgentE2E : public ::testing::Test {
     agent_.reset();
     shell("docker ps -aq --filter label=e2e.run=" + run_label() + " --filter label=e2e.name=" + name_ +
           " | xargs -r docker rm -f >/dev/null 2>&1");
-    // The networks of this test's tasks: berth-<family>, and every family here starts with name_.
+    // The namespace holders of this test's awsvpc tasks (named <family>.berth-holder), its task volumes
+    // (berth-<family>-<volume>) and networks (berth-<family>): every family here starts with name_.
+    shell("docker ps -aq --filter label=berth.role=holder --filter name=^" + name_ +
+          " | xargs -r docker rm -f >/dev/null 2>&1");
+    shell("docker volume ls -q --filter name=^berth-" + name_ + " | xargs -r docker volume rm >/dev/null 2>&1");
     shell("docker network ls -q --filter name=berth-" + name_ + " | xargs -r docker network rm >/dev/null 2>&1");
     // By reference, never by image id: the tests run in parallel and tag the same test images into
     // their own repositories, so removing an id would untag another test's image under its feet.
@@ -234,6 +238,34 @@ class AgentE2E : public ::testing::Test {
   }
 
   std::string agent_log() const { return read_text(dir_ / "agent.log"); }
+
+  // `docker inspect --format FORMAT name`, without the trailing newline.
+  static std::string inspect(const std::string& name, const std::string& format) {
+    auto r = shell("docker inspect --format '" + format + "' " + name);
+    return r.output.substr(0, r.output.find_last_not_of('\n') + 1);
+  }
+
+  // The names of the containers `docker ps -a --filter FILTER` lists (sorted, one per line) once they are
+  // `expected`, or as they are after 30 s.
+  static std::string settled_names(const std::string& filter, const std::string& expected) {
+    std::string names;
+    eventually(
+        [&] {
+          names = shell("docker ps -a --filter " + filter + " --format '{{.Names}}' | LC_ALL=C sort").output;
+          return names == expected;
+        },
+        30s);
+    return names;
+  }
+
+  // A container that serves the image's /www on `port` (for tasks that do not run on port 80).
+  json serving_def(const std::string& name, const std::string& image, std::uint16_t port) const {
+    json def = container_def(name, port);
+    def["image"] = image;
+    def["portMappings"] = {{{"containerPort", port}}};
+    def["command"] = {"sh", "-c", "trap 'exit 0' TERM; httpd -f -p " + std::to_string(port) + " -h /www & wait"};
+    return def;
+  }
 
   // Deploys v1 and stops the agent once it serves: the next start finds a service to swap.
   void deploy_v1_then_stop() {
@@ -354,7 +386,7 @@ TEST_F(AgentE2E, ValidateNamesEveryBadField) {
   json task = web_task();
   task["containerDefinitions"][0]["portMappings"][0]["hostPort"] = 70000;
   task["containerDefinitions"][0]["memory"] = "lots";
-  task["networkMode"] = "awsvpc";
+  task["networkMode"] = "nat";
   write_service(task);
   auto r = run_command({berth_binary(), "validate", "--config", (dir_ / "agent.json").string()});
   EXPECT_EQ(r.exit_code, 78) << r.output;
@@ -407,6 +439,76 @@ TEST_F(AgentE2E, AMultiContainerTaskSharesANetworkAndSwapsOneContainer) {
   EXPECT_EQ(shell("docker inspect --format '{{.State.StartedAt}}' " + name_ + "-db").output, db_started.output)
       << "swapping the app leaves the database running";
   EXPECT_EQ(shell("docker exec " + name_ + " wget -q -O- http://" + name_ + "-db/").output, "v3");
+}
+
+// awsvpc: a sidecar reaches the app on localhost through the namespace the task's holder owns; a swap of
+// the app leaves the sidecar running, unrestarted, and the namespace (the holder, its address) unchanged.
+TEST_F(AgentE2E, AnAwsvpcSidecarReachesTheAppOnLocalhostAcrossItsSwap) {
+  push("v1");
+  const std::uint16_t side_port = reserve_port();
+  const std::string side = name_ + "-side";
+  json sidecar = serving_def(side, source_repo_ + ":v3", side_port);
+  // It fetches the app on localhost every 200 ms and serves what it got last.
+  sidecar["command"] = {
+      "sh", "-c",
+      "trap 'exit 0' TERM; mkdir -p /tmp/s; echo none > /tmp/s/index.html; httpd -p " + std::to_string(side_port) +
+          " -h /tmp/s; while true; do wget -q -O /tmp/s/next http://localhost:" + std::to_string(port_) +
+          "/ && mv /tmp/s/next /tmp/s/index.html; sleep 0.2; done"};
+  json task = {{"family", name_},
+               {"networkMode", "awsvpc"},
+               {"containerDefinitions", {serving_def(name_, repo_ + ":live", port_), sidecar}}};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  ASSERT_TRUE(eventually([&] { return http_get(side_port) == "v1"; }, 30s)) << http_get(side_port) << agent_log();
+  const std::string holder = name_ + ".berth-holder";
+  const std::string address_format = "{{(index .NetworkSettings.Networks \"berth-" + name_ + "\").IPAddress}}";
+  const std::string holder_id = inspect(holder, "{{.Id}}");
+  const std::string address = inspect(holder, address_format);
+  ASSERT_FALSE(address.empty()) << "the holder is on the task's network";
+  EXPECT_EQ(inspect(name_, "{{.HostConfig.NetworkMode}}"), "container:" + holder_id);
+  EXPECT_EQ(inspect(holder, "{{index .Config.Labels \"berth.task\"}} {{index .Config.Labels \"berth.role\"}}"),
+            name_ + " holder");
+  const std::string side_started = inspect(side, "{{.State.StartedAt}} {{.RestartCount}}");
+
+  push("v2");
+  ASSERT_TRUE(serves("v2", 60s)) << agent_log();
+  EXPECT_TRUE(eventually([&] { return http_get(side_port) == "v2"; }, 10s)) << "the sidecar reaches the new app";
+  EXPECT_EQ(inspect(side, "{{.State.StartedAt}} {{.RestartCount}}"), side_started) << "the sidecar was not restarted";
+  EXPECT_EQ(inspect(holder, "{{.Id}}"), holder_id);
+  EXPECT_EQ(inspect(holder, address_format), address) << "the task keeps its address";
+  EXPECT_EQ(shell("docker exec " + side + " wget -q -O- http://localhost:" + std::to_string(port_) + "/").output, "v2");
+  // Once the swap has removed the old app: the two containers and the holder.
+  EXPECT_EQ(settled_names("label=berth.task=" + name_, name_ + "\n" + side + "\n" + holder + "\n"),
+            name_ + "\n" + side + "\n" + holder + "\n");
+}
+
+// After a Docker restart the daemon starts containers in no particular order: one that came before the
+// holder failed to join it, one started with the holder's previous run sits in a namespace with no network.
+// berth starts the holder and both containers again in its namespace.
+TEST_F(AgentE2E, AnAwsvpcTaskStartedInTheWrongOrderIsRepaired) {
+  push("v1");
+  const std::uint16_t side_port = reserve_port();
+  const std::string side = name_ + "-side";
+  json task = {{"family", name_},
+               {"networkMode", "awsvpc"},
+               {"containerDefinitions",
+                {serving_def(name_, repo_ + ":live", port_), serving_def(side, source_repo_ + ":v3", side_port)}}};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  ASSERT_TRUE(eventually([&] { return http_get(side_port) == "v3"; }, 30s)) << agent_log();
+  agent_->signal(SIGTERM);
+  ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
+  const std::string holder = name_ + ".berth-holder";
+  auto broken = shell("docker stop " + name_ + " && docker stop " + holder + "; docker start " + name_ +
+                      "; docker start " + holder);
+  ASSERT_NE(inspect(name_, "{{.State.Error}}").find("cannot join network"), std::string::npos) << broken.output;
+  ASSERT_EQ(http_get(side_port), "") << "the sidecar runs in the namespace of the holder's previous run";
+  start_agent();
+  EXPECT_TRUE(serves("v1", 60s)) << agent_log();
+  EXPECT_TRUE(eventually([&] { return http_get(side_port) == "v3"; }, 60s)) << agent_log();
+  EXPECT_EQ(inspect(name_, "{{.HostConfig.NetworkMode}}"), "container:" + inspect(holder, "{{.Id}}"));
 }
 
 // A labelled container removed while its registry check is in flight: the check ends on a service that is
