@@ -511,6 +511,90 @@ TEST_F(AgentE2E, AnAwsvpcTaskStartedInTheWrongOrderIsRepaired) {
   EXPECT_EQ(inspect(name_, "{{.HostConfig.NetworkMode}}"), "container:" + inspect(holder, "{{.Id}}"));
 }
 
+// A bridge task whose containers chain links and volumesFrom: each starts after the one it names, reaches
+// it by its link alias and sees the volume the first one mounts.
+TEST_F(AgentE2E, ABridgeTaskChainsLinksAndVolumesFrom) {
+  const std::string a = name_ + "-a";
+  const std::string b = name_ + "-b";
+  const std::string c = name_ + "-c";
+  auto def = [&](const std::string& name, const std::string& script) {
+    json d = container_def(name, 0);
+    d["image"] = source_repo_ + ":v3";
+    d.erase("portMappings");
+    d["dockerLabels"].erase("berth.probe");
+    d["command"] = {"sh", "-c", "trap 'exit 0' TERM; " + script + "httpd -f -p 80 -h /www & wait"};
+    return d;
+  };
+  json first = def(a, "echo chained > /data/hello; ");
+  first["mountPoints"] = {{{"sourceVolume", "data"}, {"containerPath", "/data"}}};
+  json second = def(b, "");
+  second["links"] = {a + ":alias-a"};
+  second["volumesFrom"] = {{{"sourceContainer", a}, {"readOnly", true}}};
+  json third = def(c, "");
+  third["links"] = {b + ":bee"};
+  third["volumesFrom"] = {{{"sourceContainer", b}}};
+  // In the file the chain is written backwards: the start order comes from links and volumesFrom.
+  json task = {{"family", name_},
+               {"networkMode", "bridge"},
+               {"volumes", {{{"name", "data"}}}},
+               {"containerDefinitions", {third, second, first}}};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(eventually([&] { return shell("docker exec " + c + " cat /data/hello").output == "chained\n"; }, 90s))
+      << agent_log();
+  EXPECT_EQ(shell("docker exec " + c + " wget -q -O- http://bee/").output, "v3");
+  EXPECT_EQ(shell("docker exec " + b + " wget -q -O- http://alias-a/").output, "v3");
+  EXPECT_NE(shell("docker exec " + b + " touch /data/x").exit_code, 0) << "volumesFrom read-only";
+  const std::string at_a = inspect(a, "{{.State.StartedAt}}");
+  const std::string at_b = inspect(b, "{{.State.StartedAt}}");
+  const std::string at_c = inspect(c, "{{.State.StartedAt}}");
+  EXPECT_LT(at_a, at_b);
+  EXPECT_LT(at_b, at_c);
+}
+
+// dependsOn HEALTHY: the app starts only once the database's ECS health check passes (the slow image
+// serves after 6 s).
+TEST_F(AgentE2E, ADependencyOnAHealthyContainerWaitsForItsHealthCheck) {
+  push("v1");
+  const std::string db = name_ + "-db";
+  json database = container_def(db, 0);
+  database["image"] = source_repo_ + ":slow";
+  database.erase("portMappings");
+  database["dockerLabels"].erase("berth.probe");
+  database["healthCheck"] = {{"command", {"CMD-SHELL", "wget -q -O- http://localhost/ | grep -q slow"}},
+                             {"interval", 5},
+                             {"timeout", 2},
+                             {"retries", 3},
+                             {"startPeriod", 30}};
+  json app = container_def(name_, port_);
+  app["dependsOn"] = {{{"containerName", db}, {"condition", "HEALTHY"}}};
+  write_service({{"family", name_}, {"networkMode", "bridge"}, {"containerDefinitions", {app, database}}});
+  start_agent();
+  ASSERT_TRUE(serves("v1", 90s)) << agent_log();
+  auto seconds = [&](const std::string& name) {
+    return shell("date -d \"$(docker inspect --format '{{.State.StartedAt}}' " + name + ")\" +%s").output;
+  };
+  const long db_started = std::stol(seconds(db));
+  const long app_started = std::stol(seconds(name_));
+  EXPECT_GE(app_started - db_started, 5) << "the app waited for the database to become healthy";
+  EXPECT_TRUE(eventually([&] { return inspect(db, "{{.State.Health.Status}}") == "healthy"; }, 30s));
+}
+
+// networkMode host: the container binds the host's port itself, and a swap replaces it in place.
+TEST_F(AgentE2E, AHostNetworkTaskServesOnTheHostsPortAndSwaps) {
+  push("v1");
+  json def = serving_def(name_, repo_ + ":live", port_);
+  def["command"] = {"sh", "-c",
+                    "trap 'exit 0' TERM; httpd -f -p 127.0.0.1:" + std::to_string(port_) + " -h /www & wait"};
+  write_service({{"family", name_}, {"networkMode", "host"}, {"containerDefinitions", {def}}});
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  EXPECT_EQ(inspect(name_, "{{.HostConfig.NetworkMode}}"), "host");
+  push("v2");
+  EXPECT_TRUE(serves("v2", 60s)) << agent_log();
+  EXPECT_EQ(settled_names("label=e2e.name=" + name_, name_ + "\n"), name_ + "\n") << "the swap ends";
+}
+
 // A labelled container removed while its registry check is in flight: the check ends on a service that is
 // no longer listed by Docker. berth forgets the service once the check is over (under the asan preset, the
 // check writing to a forgotten service's memory would abort the agent).
