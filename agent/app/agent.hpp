@@ -108,8 +108,10 @@ class Agent final : public control::ApiBackend {
                                                                                 const std::string& holder_id);
   // After a Docker restart, or a holder stopped or restarted by hand: starts a stopped holder, restarts the
   // containers left in the namespace of its previous run and starts those whose start failed while it was
-  // down (Docker starts containers after its own restart in no particular order).
+  // down (Docker starts containers after its own restart in no particular order). Removes the holders of
+  // tasks that have no service file any more once no container joins them.
   boost::asio::awaitable<void> repair_holders();
+  boost::asio::awaitable<void> remove_unused_holders();
 
   // Checks and swaps (agent_work_io.cpp).
   // A check on request (API, CLI) leaves the schedule alone: a client that checks more often than the
@@ -164,6 +166,7 @@ class Agent final : public control::ApiBackend {
   bool reload_requested_ = false;
   bool reconciling_ = false;      // reconcile_files runs one at a time
   bool reconcile_again_ = false;  // the service files changed while it ran
+  bool repairing_ = false;        // repair_holders runs one at a time
   int swaps_in_flight_ = 0;
 };
 

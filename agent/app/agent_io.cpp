@@ -415,7 +415,14 @@ net::awaitable<void> Agent::tick() {
       file_stamps_ = std::move(stamps);
     }
     co_await discover_labelled();
-    co_await repair_holders();
+    if (!repairing_) {
+      // Beside the main loop: restarting a container waits for its stop timeout.
+      repairing_ = true;
+      spawn([this]() -> net::awaitable<void> {
+        co_await repair_holders();
+        repairing_ = false;
+      });
+    }
   }
   if (reload_requested_) {
     reload();

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <list>
 
 namespace berth::app {
 
@@ -113,7 +114,9 @@ net::awaitable<Result<std::string>> Agent::ensure_holder(const config::TaskSpec&
 }
 
 net::awaitable<void> Agent::repair_holders() {
-  for (const auto& loaded : desired_.tasks) {
+  // A copy: a reload replaces desired_ while this waits for Docker.
+  const std::vector<config::LoadedService> tasks = desired_.tasks;
+  for (const auto& loaded : tasks) {
     const config::TaskSpec& task = loaded.task;
     if (task.network_mode != config::NetworkMode::kAwsvpc) continue;
     const bool busy = std::any_of(task.containers.begin(), task.containers.end(), [&](const auto& c) {
@@ -121,6 +124,11 @@ net::awaitable<void> Agent::repair_holders() {
       return engine_.busy(c.name) || (it != services_.end() && in_use(it->second));
     });
     if (busy || reconciling_) continue;  // a deploy or a swap works on the task: the next pass comes soon
+    // Holding the task's services keeps their checks, and the swaps they lead to, from starting meanwhile.
+    std::list<ServiceWork> held;
+    for (const auto& c : task.containers) {
+      if (auto it = services_.find(c.name); it != services_.end()) held.emplace_back(it->second);
+    }
     auto holder = co_await docker_.inspect_container(task.holder_name());
     if (!holder) continue;  // missing: the task's next deploy creates it
     const std::string id = holder->value("Id", std::string());
@@ -158,6 +166,30 @@ net::awaitable<void> Agent::repair_holders() {
         log_service(4, c.name, "", "cannot start it in the task's namespace: " + started.error().message);
       }
     }
+  }
+  co_await remove_unused_holders();
+}
+
+net::awaitable<void> Agent::remove_unused_holders() {
+  const auto has_file = [this](const std::string& family) {
+    return std::any_of(desired_.tasks.begin(), desired_.tasks.end(),
+                       [&](const auto& loaded) { return loaded.task.family == family; });
+  };
+  const std::vector<std::string> filter{std::string(config::kLabelRole) + "=" + std::string(config::kRoleHolder)};
+  auto holders = co_await docker_.list_containers(filter, true);
+  if (!holders) co_return;
+  for (const auto& h : *holders) {
+    const auto family = h.labels.find(std::string(config::kLabelTask));
+    if (family == h.labels.end() || has_file(family->second) || h.name != family->second + ".berth-holder") {
+      continue;
+    }
+    config::TaskSpec gone;
+    gone.family = family->second;
+    auto users = co_await holder_users(gone, h.id);
+    if (!users || !users->empty()) continue;                 // its containers keep running after their file went away
+    if (reconciling_ || has_file(family->second)) continue;  // the file came back meanwhile
+    log_service(2, h.name, "", "the task has no service file and no container joins its holder: removing it");
+    (void)co_await docker_.remove_container(h.id, docker::RemoveVolumes::kKeep, docker::ForceRemove::kYes);
   }
 }
 
