@@ -167,6 +167,8 @@ class Agent final : public control::ApiBackend {
   bool reconciling_ = false;      // reconcile_files runs one at a time
   bool reconcile_again_ = false;  // the service files changed while it ran
   bool repairing_ = false;        // repair_holders runs one at a time
+  // Containers repair_holders started after a failed start: container id -> the holder's StartedAt then.
+  std::map<std::string, std::string> started_for_holder_;
   int swaps_in_flight_ = 0;
 };
 

@@ -160,6 +160,10 @@ net::awaitable<void> Agent::repair_holders() {
         const std::string policy =
             member->value("HostConfig", json::object()).value("RestartPolicy", json::object()).value("Name", "");
         if (error.empty() || policy.empty() || policy == "no") continue;
+        // Once per run of the holder: a start that fails for another reason is not tried every 5 s.
+        std::string& tried = started_for_holder_[member_id];
+        if (tried == holder_started) continue;
+        tried = holder_started;
         log_service(3, c.name, "", "starting: its last start failed (" + error + ")");
       }
       if (auto started = co_await docker_.start_container(member_id); !started) {
