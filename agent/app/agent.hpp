@@ -108,10 +108,8 @@ class Agent final : public control::ApiBackend {
                                                                                 const std::string& holder_id);
   // After a Docker restart, or a holder stopped or restarted by hand: starts a stopped holder, restarts the
   // containers left in the namespace of its previous run and starts those whose start failed while it was
-  // down (Docker starts containers after its own restart in no particular order). Removes the holders of
-  // tasks that have no service file any more once no container joins them.
+  // down (Docker starts containers after its own restart in no particular order).
   boost::asio::awaitable<void> repair_holders();
-  boost::asio::awaitable<void> remove_unused_holders();
 
   // Checks and swaps (agent_work_io.cpp).
   // A check on request (API, CLI) leaves the schedule alone: a client that checks more often than the

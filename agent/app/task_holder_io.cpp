@@ -171,30 +171,6 @@ net::awaitable<void> Agent::repair_holders() {
       }
     }
   }
-  co_await remove_unused_holders();
-}
-
-net::awaitable<void> Agent::remove_unused_holders() {
-  const auto has_file = [this](const std::string& family) {
-    return std::any_of(desired_.tasks.begin(), desired_.tasks.end(),
-                       [&](const auto& loaded) { return loaded.task.family == family; });
-  };
-  const std::vector<std::string> filter{std::string(config::kLabelRole) + "=" + std::string(config::kRoleHolder)};
-  auto holders = co_await docker_.list_containers(filter, true);
-  if (!holders) co_return;
-  for (const auto& h : *holders) {
-    const auto family = h.labels.find(std::string(config::kLabelTask));
-    if (family == h.labels.end() || has_file(family->second) || h.name != family->second + ".berth-holder") {
-      continue;
-    }
-    config::TaskSpec gone;
-    gone.family = family->second;
-    auto users = co_await holder_users(gone, h.id);
-    if (!users || !users->empty()) continue;                 // its containers keep running after their file went away
-    if (reconciling_ || has_file(family->second)) continue;  // the file came back meanwhile
-    log_service(2, h.name, "", "the task has no service file and no container joins its holder: removing it");
-    (void)co_await docker_.remove_container(h.id, docker::RemoveVolumes::kKeep, docker::ForceRemove::kYes);
-  }
 }
 
 }  // namespace berth::app

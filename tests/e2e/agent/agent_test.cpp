@@ -485,8 +485,7 @@ TEST_F(AgentE2E, AnAwsvpcSidecarReachesTheAppOnLocalhostAcrossItsSwap) {
 
 // After a Docker restart the daemon starts containers in no particular order: one that came before the
 // holder failed to join it, one started with the holder's previous run sits in a namespace with no network.
-// berth starts the holder and both containers again in its namespace; once the task has neither service
-// file nor containers, berth removes its holder.
+// berth starts the holder and both containers again in its namespace.
 TEST_F(AgentE2E, AnAwsvpcTaskStartedInTheWrongOrderIsRepaired) {
   push("v1");
   const std::uint16_t side_port = reserve_port();
@@ -510,10 +509,6 @@ TEST_F(AgentE2E, AnAwsvpcTaskStartedInTheWrongOrderIsRepaired) {
   EXPECT_TRUE(serves("v1", 60s)) << agent_log();
   EXPECT_TRUE(eventually([&] { return http_get(side_port) == "v3"; }, 60s)) << agent_log();
   EXPECT_EQ(inspect(name_, "{{.HostConfig.NetworkMode}}"), "container:" + inspect(holder, "{{.Id}}"));
-  // Without its service file and its containers the task needs no holder any more.
-  fs::remove(dir_ / "services.d" / (name_ + ".json"));
-  ASSERT_EQ(shell("docker rm -f " + name_ + " " + side).exit_code, 0);
-  EXPECT_TRUE(eventually([&] { return settled_names("label=berth.task=" + name_, "").empty(); }, 60s)) << agent_log();
 }
 
 // A bridge task whose containers chain links and volumesFrom: each starts after the one it names, reaches
