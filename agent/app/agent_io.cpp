@@ -206,6 +206,7 @@ net::awaitable<void> Agent::reconcile_files() {
     // A copy: reload() replaces desired_ while a deploy below is suspended.
     const std::vector<FileService> files = desired_.services;
     std::set<std::string> networks_done;
+    std::set<std::string> waiting_for_swap;  // changed while their swap ran
     std::map<std::string, common::Result<std::string>>
         holders;  // awsvpc family -> its holder's id, or why there is none
     for (const auto& fs : files) {
@@ -268,11 +269,25 @@ net::awaitable<void> Agent::reconcile_files() {
       }
       log_service(2, c.name, "", why + ": deploying " + c.image);
       auto result = co_await update(c.name, "", why);
-      if (!result) {
+      if (!result && engine_.busy(c.name)) {
+        // A swap (an image update) holds the service: the changed file goes in once it has ended.
+        log_service(2, c.name, "", "the service file changed during a swap: deployed once the swap ends");
+        waiting_for_swap.insert(c.name);
+      } else if (!result) {
         log_service(4, c.name, "", "could not deploy: " + result.error().message);
       }
     }
     forget_removed_files();
+    net::steady_timer timer(executor_);
+    while (!waiting_for_swap.empty() && !reconcile_again_ && !stopping_) {
+      std::erase_if(waiting_for_swap, [&](const std::string& name) { return !engine_.busy(name); });
+      if (waiting_for_swap.empty()) {
+        reconcile_again_ = true;
+        break;
+      }
+      timer.expires_after(500ms);
+      co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    }
   } while (reconcile_again_ && !stopping_);
   reconciling_ = false;
 }

@@ -736,6 +736,7 @@ TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
   EXPECT_EQ(agent_log().find(sm_value), std::string::npos);
 
   // A parameter that does not exist: the change cannot begin, v2 keeps serving, the log names the code.
+  // (Written once v2's swap has ended, or while it is still in its monitor window: either way it is tried.)
   task["containerDefinitions"][0]["secrets"][0]["valueFrom"] = parameter + "-missing";
   write_service(task);
   EXPECT_TRUE(eventually([&] { return agent_log().find("ParameterNotFound") != std::string::npos; }, 30s))
