@@ -745,6 +745,35 @@ TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
   EXPECT_TRUE(agent_->running()) << agent_log();
 }
 
+// A service file changed while an image update of its service is still in its monitor window: the change
+// is deployed once that swap ends (it used to wait for the next change of the files).
+TEST_F(AgentE2E, AServiceFileChangedDuringASwapIsDeployedWhenTheSwapEnds) {
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["dockerLabels"]["berth.monitor"] = "15s";
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}'").output == name_ + "\n";
+      },
+      60s));
+  push("v2");
+  ASSERT_TRUE(serves("v2", 60s)) << agent_log();  // now in its 15 s monitor window
+  task["containerDefinitions"][0]["environment"] = {{{"name", "CHANGED"}, {"value", "yes"}}};
+  write_service(task);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return shell("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' " + name_)
+                   .output.find("CHANGED=yes\n") != std::string::npos;
+      },
+      90s))
+      << agent_log();
+  EXPECT_NE(agent_log().find("deployed once the swap ends"), std::string::npos) << agent_log();
+  EXPECT_EQ(http_get(port_), "v2");
+}
+
 // The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):
 // the deploy pass starts over with the new files, and every service is deployed once.
 TEST_F(AgentE2E, ServiceFilesChangedDuringADeployAreAllDeployed) {
