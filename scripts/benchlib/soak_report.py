@@ -22,17 +22,11 @@ import re
 import statistics
 import sys
 
+from report import load  # benchlib/report.py, beside this file
+
 # The fail service keeps getting a version whose gate fails: between a rollback and the next check it
 # reads "rolled back", then "quarantined".
 FAIL_STATES = ("running", "quarantined", "rolled back")
-
-
-def load(path, default=None):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return default
 
 
 def read_text(path, default=""):
