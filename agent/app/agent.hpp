@@ -42,13 +42,18 @@ struct Service {
   std::string running_platform;  // this host's manifest of it
   std::string newest_digest;
   std::string newest_platform;
+  std::string running_tag;        // the tag of the reference the container was created with
+  std::string newest_tag;         // berth.follow: the highest matching tag at the last check
   std::string notified_digest;    // the newest digest an update_available notification went out for
   std::string state = "unknown";  // running | stopped | missing | updating | update available | quarantined | error
   std::string error;
   std::int64_t last_check_ms = 0;
   std::int64_t last_swap_ms = 0;
+  std::int64_t images_bytes = 0;  // the disk space the images of its running and kept versions hold
   // The next check; time_point::max() while its labels cannot be used.
   std::chrono::steady_clock::time_point next_check{};
+  // `berth update --in-window` outside the window: the update starts when the window opens.
+  bool update_in_window = false;
   int failures = 0;         // checks failed in a row
   int update_failures = 0;  // updates that could not begin, in a row
   bool checking = false;
@@ -123,10 +128,30 @@ class Agent final : public control::ApiBackend {
   boost::asio::awaitable<common::Result<swap::SwapPlan>> plan_for(Service s, registry::ImageReference ref);
   // The value of a task definition's secret (SSM or Secrets Manager), with the instance role.
   boost::asio::awaitable<common::Result<std::string>> read_secret(const std::string& value_from);
+  // berth.follow: the highest tag of the repository that matches; the tags are listed at most once per
+  // `interval` per repository.
+  boost::asio::awaitable<common::Result<std::string>> followed_tag(const registry::ImageReference& ref,
+                                                                   const config::VersionFollow& follow,
+                                                                   std::chrono::milliseconds interval);
+  // The update window of the service (its berth.window, else agent.json's update.window); null: always.
+  const config::UpdateWindow* window_of(const Service& s) const;
+  // A newer version waits for the window to open (the state check() gives it).
+  static bool waiting_for_window(const Service& s);
   // True while the service must stay in the map: a swap or other work on it is running.
   bool in_use(const Service& s) const;
   void spawn(std::function<boost::asio::awaitable<void>()> work);
   void record_swap_end(Service& s, const swap::SwapRecord& r);
+
+  // Images and disk space (agent_images_io.cpp).
+  // Why a pull of `image_bytes` must not start on Docker's data root now (disk.min_free), or nullopt.
+  boost::asio::awaitable<std::optional<std::string>> disk_refusal(std::int64_t image_bytes);
+  // After a swap to `r.to_digest`: records the image when berth pulled it, and after a proven swap removes
+  // the service's older images berth pulled (berth.keep-images).
+  boost::asio::awaitable<void> after_swap_images(Service& s, const std::string& repository, bool pulled_by_berth,
+                                                 const swap::SwapRecord& r);
+  boost::asio::awaitable<void> prune_images(Service& s);
+  // The disk space of the service's running image and of the images kept for it.
+  std::int64_t images_bytes_of(const Service& s, const std::string& running_id, std::int64_t running_bytes) const;
 
   // The API (agent_api_io.cpp).
   nlohmann::json service_json(const Service& s) const;
@@ -135,6 +160,8 @@ class Agent final : public control::ApiBackend {
   boost::asio::awaitable<control::ApiResponse> api_rollback(const control::ApiRequest& request);
   boost::asio::awaitable<control::ApiResponse> api_update_all(const control::ApiRequest& request);
   control::ApiResponse api_registry_hook(const control::ApiRequest& request);
+  // `--in-window` outside the window: the update waits for it; the answer says until when. nullopt: act now.
+  std::optional<nlohmann::json> defer_to_window(Service& s);
   boost::asio::awaitable<control::ApiResponse> start_swap(const std::string& name, const std::string& digest,
                                                           const std::string& why, bool wait);
   std::string metrics_text() const;
@@ -168,6 +195,13 @@ class Agent final : public control::ApiBackend {
   // Containers repair_holders started after a failed start: container id -> the holder's StartedAt then.
   std::map<std::string, std::string> started_for_holder_;
   int swaps_in_flight_ = 0;
+  std::string docker_root_;  // Docker's data root (GET /info DockerRootDir), read at the first pull
+  struct TagListing {
+    bool listed = false;
+    std::chrono::steady_clock::time_point at{};
+    std::vector<std::string> tags;
+  };
+  std::map<std::string, TagListing> tag_lists_;  // berth.follow: by repository (registry/name)
 };
 
 std::int64_t now_ms();

@@ -55,6 +55,15 @@ ApiResponse waited(const json& swap) {
   return r;
 }
 
+// A finished swap of the history, with its times as RFC 3339 text (`berth history`'s STARTED column) beside
+// the milliseconds the state file keeps.
+json history_json(const state::HistoryEntry& h) {
+  json j = state::to_json(h);
+  j["started"] = null_or(rfc3339(h.started_ms));
+  j["ended"] = null_or(rfc3339(h.ended_ms));
+  return j;
+}
+
 }  // namespace
 
 json Agent::service_json(const Service& s) const {
@@ -68,7 +77,11 @@ json Agent::service_json(const Service& s) const {
               {"policy", config::to_string(s.policy.policy)},
               {"strategy", config::to_string(s.policy.strategy)},
               {"source", s.from_file ? "file" : "label"},
-              {"error", null_or(s.error)}};
+              {"error", null_or(s.error)},
+              {"images_bytes", s.images_bytes},
+              {"running_tag", null_or(s.running_tag)},
+              {"follow", s.policy.follow ? json(s.policy.follow->text()) : json(nullptr)},
+              {"newest_tag", null_or(s.newest_tag)}};
 }
 
 json Agent::swap_json(const swap::SwapRecord& r) const {
@@ -114,7 +127,7 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
                                      : checked.error());
       }
       json body = service_json(it->second);
-      body["update_available"] = it->second.state == "update available";
+      body["update_available"] = it->second.state == "update available" || waiting_for_window(it->second);
       co_return ok(body);
     }
     case RouteId::kUpdateService: co_return co_await api_update(request);
@@ -126,7 +139,7 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
       }
       for (const auto& h : store_.history("", state::StateStore::kHistoryLimit)) {
         if (h.id == request.params.at("id")) {
-          co_return ok(state::to_json(h));
+          co_return ok(history_json(h));
         }
       }
       co_return error_response(404, "not_found", "no swap " + request.params.at("id"));
@@ -135,7 +148,7 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
       const auto svc = request.query.count("service") != 0 ? request.query.at("service") : std::string();
       json list = json::array();
       for (const auto& h : store_.history(svc, 200)) {
-        list.push_back(state::to_json(h));
+        list.push_back(history_json(h));
       }
       co_return ok({{"swaps", list}});
     }
@@ -158,10 +171,17 @@ net::awaitable<ApiResponse> Agent::api_update(const ApiRequest& request) {
     co_return error_response(404, "not_found", "no service named " + name);
   }
   std::string digest;
+  bool in_window = false;
   if (!request.body.empty()) {
     auto body = json::parse(request.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) {
       co_return error_response(400, "bad_request", "the body is not a JSON object");
+    }
+    if (auto w = body.find("in_window"); w != body.end()) {
+      if (!w->is_boolean()) {
+        co_return error_response(400, "bad_request", "in_window: not true or false");
+      }
+      in_window = w->get<bool>();
     }
     if (auto d = body.find("digest"); d != body.end()) {
       if (!d->is_string() || !registry::is_sha256_digest(d->get<std::string>())) {
@@ -182,7 +202,8 @@ net::awaitable<ApiResponse> Agent::api_update(const ApiRequest& request) {
     if (it == services_.end()) {
       co_return error_response(404, "not_found", "no service named " + name);
     }
-    if (it->second.state != "update available" && it->second.state != "quarantined" && it->second.state != "missing") {
+    if (it->second.state != "update available" && !waiting_for_window(it->second) &&
+        it->second.state != "quarantined" && it->second.state != "missing") {
       co_return ok({{"result", "up_to_date"}, {"service", name}, {"digest", null_or(it->second.running_digest)}});
     }
     if (it->second.state == "quarantined") {
@@ -190,6 +211,11 @@ net::awaitable<ApiResponse> Agent::api_update(const ApiRequest& request) {
                                it->second.newest_digest + " failed its gate before; update with --digest to retry it");
     }
     digest = it->second.newest_digest;
+    if (in_window) {
+      if (auto waiting = defer_to_window(it->second)) {
+        co_return ok(*waiting, 202);
+      }
+    }
   } else {
     // An explicit digest is the operator's decision: it overrides the quarantine.
     (void)store_.release(name, digest);
@@ -213,6 +239,22 @@ net::awaitable<ApiResponse> Agent::start_swap(const std::string& name, const std
   co_return ok({{"swap", id}, {"service", name}}, 202);
 }
 
+std::optional<json> Agent::defer_to_window(Service& s) {
+  const auto* window = window_of(s);
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (window == nullptr || window->contains(now)) {
+    return std::nullopt;
+  }
+  const std::string next = window->describe_next(now);
+  s.update_in_window = true;
+  s.state = "waiting for window (next: " + next + ")";
+  if (const auto opening = window->next_opening(now)) {
+    s.next_check = std::chrono::steady_clock::now() + (opening->at - now);
+  }
+  log_service(2, s.name, "", "update requested for the update window: it starts " + next);
+  return json{{"service", s.name}, {"result", "waiting_for_window"}, {"next", next}};
+}
+
 net::awaitable<ApiResponse> Agent::api_rollback(const ApiRequest& request) {
   const std::string name = request.params.at("name");
   if (services_.find(name) == services_.end()) {
@@ -230,6 +272,15 @@ net::awaitable<ApiResponse> Agent::api_rollback(const ApiRequest& request) {
 net::awaitable<ApiResponse> Agent::api_update_all(const ApiRequest& request) {
   json started = json::array();
   json up_to_date = json::array();
+  json deferred = json::array();
+  bool in_window = false;
+  if (!request.body.empty()) {
+    auto body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.value("in_window", json(false)).is_boolean()) {
+      co_return error_response(400, "bad_request", "the body is not a JSON object with in_window true or false");
+    }
+    in_window = body.value("in_window", false);
+  }
   std::vector<std::string> names;
   for (const auto& [name, s] : services_) {
     names.push_back(name);
@@ -243,7 +294,13 @@ net::awaitable<ApiResponse> Agent::api_update_all(const ApiRequest& request) {
       continue;
     }
     it = services_.find(name);
-    if (it != services_.end() && it->second.state == "update available") {
+    if (it != services_.end() && (it->second.state == "update available" || waiting_for_window(it->second))) {
+      if (in_window) {
+        if (auto waiting = defer_to_window(it->second)) {
+          deferred.push_back(*waiting);
+          continue;
+        }
+      }
       auto r =
           co_await start_swap(name, it->second.newest_digest, "update all requested by " + request.caller.name, false);
       started.push_back(r.body);
@@ -251,7 +308,11 @@ net::awaitable<ApiResponse> Agent::api_update_all(const ApiRequest& request) {
       up_to_date.push_back(name);
     }
   }
-  co_return ok({{"swaps", started}, {"up_to_date", up_to_date}}, 202);
+  json answer{{"swaps", started}, {"up_to_date", up_to_date}};
+  if (!deferred.empty()) {
+    answer["waiting_for_window"] = deferred;
+  }
+  co_return ok(answer, 202);
 }
 
 ApiResponse Agent::api_registry_hook(const ApiRequest& request) {

@@ -97,7 +97,7 @@ void Agent::unsubscribe(std::uint64_t id) { subscribers_.erase(id); }
 std::string Agent::status_line() const {
   std::size_t pending = 0;
   for (const auto& [name, s] : services_) {
-    pending += s.state == "update available" ? 1 : 0;
+    pending += s.state == "update available" || waiting_for_window(s) ? 1 : 0;
   }
   std::string line =
       "watching " + std::to_string(services_.size()) + (services_.size() == 1 ? " service" : " services");
@@ -165,6 +165,9 @@ net::awaitable<void> Agent::refresh_running(Service& s) {
     co_return;
   }
   s.container_id = (*inspect)["Id"].get<std::string>();
+  if (auto created = registry::parse_reference((*inspect)["Config"].value("Image", std::string()))) {
+    s.running_tag = created->tag;
+  }
   s.container_running = inspect->value("State", json::object()).value("Running", false);
   if (s.state == "missing" || s.state == "unknown" || s.state == "stopped" || s.state == "running") {
     s.state = s.container_running ? "running" : "stopped";
@@ -174,6 +177,7 @@ net::awaitable<void> Agent::refresh_running(Service& s) {
   if (!ref || !image) {
     co_return;
   }
+  s.images_bytes = images_bytes_of(s, image->value("Id", std::string()), image->value("Size", std::int64_t{0}));
   // The repository digest this image came from: RepoDigests in the familiar form "repo@sha256:...".
   for (const auto& rd : image->value("RepoDigests", json::array())) {
     const std::string entry = rd.get<std::string>();
@@ -447,7 +451,7 @@ net::awaitable<void> Agent::tick() {
   }
   for (auto& [name, s] : services_) {
     // Not while other work on it runs (a deploy, a check on request): the next tick comes soon enough.
-    if (in_use(s) || now < s.next_check || s.policy.policy == config::UpdatePolicy::kManual) {
+    if (in_use(s) || now < s.next_check || (s.policy.policy == config::UpdatePolicy::kManual && !s.update_in_window)) {
       continue;
     }
     s.checking = true;
@@ -464,8 +468,11 @@ net::awaitable<void> Agent::tick() {
       Service& svc = it->second;
       svc.checking = false;
       // A labelled container someone stopped is not brought back by an automatic update.
-      if (checked && svc.state == "update available" && svc.policy.policy == config::UpdatePolicy::kAuto &&
+      // Once the window is open (or when there is none): `check` says "waiting for window" outside it.
+      if (checked && svc.state == "update available" &&
+          (svc.policy.policy == config::UpdatePolicy::kAuto || svc.update_in_window) &&
           (svc.from_file || svc.container_running)) {
+        svc.update_in_window = false;
         (void)co_await update(service, svc.newest_digest, "new digest " + svc.newest_digest.substr(0, 19));
       }
     });

@@ -70,6 +70,26 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
     co_return ref.error();
   }
   co_await refresh_running(s);
+  // Back off on a failing registry; never swap on an error.
+  const auto check_failed = [&](const common::Error& e) {
+    ++counters_["check_errors{registry=\"" + ref->registry + "\"}"];
+    s.failures = std::min(s.failures + 1, 8);
+    s.error = e.message;
+    schedule(Clock::now() + retry_after(interval, s.failures));
+    log_service(3, name, "", "check failed: " + s.error);
+    publish({{"type", "check"}, {"service", name}, {"error", s.error}});
+  };
+  if (s.policy.follow) {
+    // berth.follow: the highest tag of the repository that matches, then that tag's digest as usual.
+    auto tag = co_await followed_tag(*ref, *s.policy.follow, interval);
+    if (!tag) {
+      check_failed(tag.error());
+      co_return tag.error();
+    }
+    ref->tag = *tag;
+    ref->digest.clear();
+    s.newest_tag = *tag;
+  }
   if (ref->tag.empty()) {
     schedule(Clock::now() + next_wait(interval, config_.poll.jitter_percent));
     co_return common::Status{};  // pinned to a digest: nothing to follow
@@ -77,13 +97,7 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   ++counters_["checks{registry=\"" + ref->registry + "\"}"];
   auto newest = co_await registry_.check(*ref);
   if (!newest) {
-    ++counters_["check_errors{registry=\"" + ref->registry + "\"}"];
-    s.failures = std::min(s.failures + 1, 8);
-    s.error = newest.error().message;
-    // Back off on a failing registry; never swap on an error.
-    schedule(Clock::now() + retry_after(interval, s.failures));
-    log_service(3, name, "", "check failed: " + s.error);
-    publish({{"type", "check"}, {"service", name}, {"error", s.error}});
+    check_failed(newest.error());
     co_return newest.error();
   }
   s.failures = 0;
@@ -100,22 +114,37 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   const bool newer = s.running_platform.empty() || s.newest_platform.empty() ? s.newest_digest != s.running_digest
                                                                              : s.newest_platform != s.running_platform;
   const bool quarantined = store_.is_quarantined(name, s.newest_digest);
+  // An automatic swap starts only inside the service's update window; the check runs at any time.
+  const auto* window = window_of(s);
+  const auto wall_now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const bool waiting = newer && !quarantined &&
+                       (s.policy.policy == config::UpdatePolicy::kAuto || s.update_in_window) && window != nullptr &&
+                       !window->contains(wall_now);
   if (s.state != "updating") {
     s.state = !newer ? (s.container_id.empty() ? "missing" : (s.container_running ? "running" : "stopped"))
-                     : (quarantined ? "quarantined" : "update available");
+                     : (quarantined ? "quarantined"
+                                    : (waiting ? "waiting for window (next: " + window->describe_next(wall_now) + ")"
+                                               : "update available"));
   }
-  if (newer && !quarantined && s.policy.policy != config::UpdatePolicy::kAuto && notifier_ &&
+  if (newer && !quarantined && (s.policy.policy != config::UpdatePolicy::kAuto || waiting) && notifier_ &&
       s.notified_digest != s.newest_digest) {
     s.notified_digest = s.newest_digest;
     notifier_->notify({{"event", "update_available"},
                        {"service", name},
-                       {"image", s.image},
+                       {"image", s.policy.follow ? ref->familiar() : s.image},
                        {"from_digest", s.running_digest},
                        {"newest_digest", s.newest_digest}});
   }
   s.last_check_ms = now_ms();
   last_successful_check_ms_ = s.last_check_ms;
-  schedule(Clock::now() + next_wait(interval, config_.poll.jitter_percent));
+  auto next = Clock::now() + next_wait(interval, config_.poll.jitter_percent);
+  if (waiting) {
+    // Checked again when the window opens, not up to a poll interval later.
+    if (const auto opening = window->next_opening(wall_now)) {
+      next = std::min(next, Clock::now() + (opening->at - wall_now));
+    }
+  }
+  schedule(next);
   publish({{"type", "check"},
            {"service", name},
            {"running_digest", s.running_digest},
@@ -123,6 +152,40 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
            {"update_available", newer && !quarantined},
            {"quarantined", newer && quarantined}});
   co_return common::Status{};
+}
+
+const config::UpdateWindow* Agent::window_of(const Service& s) const {
+  if (s.policy.window) {
+    return &*s.policy.window;
+  }
+  return config_.update.window ? &*config_.update.window : nullptr;
+}
+
+bool Agent::waiting_for_window(const Service& s) { return common::starts_with(s.state, "waiting for window"); }
+
+net::awaitable<Result<std::string>> Agent::followed_tag(const registry::ImageReference& ref,
+                                                        const config::VersionFollow& follow,
+                                                        std::chrono::milliseconds interval) {
+  // One listing per repository and poll interval, whatever number of services follow it.
+  const std::string repository = ref.repository_with_registry();
+  auto& listing = tag_lists_[repository];
+  if (!listing.listed || Clock::now() - listing.at >= interval) {
+    ++counters_["tag_lists{registry=\"" + ref.registry + "\"}"];
+    auto listed = co_await registry_.list_tags(ref);
+    if (!listed) {
+      co_return listed.error();
+    }
+    auto& fresh = tag_lists_[repository];
+    fresh.listed = true;
+    fresh.at = Clock::now();
+    fresh.tags = std::move(listed->tags);
+  }
+  auto best = follow.pick(tag_lists_[repository].tags);
+  if (!best) {
+    co_return common::make_error(ErrorKind::kNotFound,
+                                 "no tag of " + repository + " matches " + follow.text() + " (berth.follow)");
+  }
+  co_return *best;
 }
 
 net::awaitable<Result<std::string>> Agent::read_secret(const std::string& value_from) {
@@ -140,7 +203,8 @@ net::awaitable<Result<std::string>> Agent::read_secret(const std::string& value_
 net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::ImageReference ref) {
   swap::SwapPlan p;
   p.service = s.name;
-  p.image_ref = s.image;
+  // A followed version is named by its own tag in the new container, the history and the notifications.
+  p.image_ref = s.policy.follow ? ref.familiar() : s.image;
   p.repository = ref.repository_with_registry();
   p.tag = ref.tag.empty() ? "latest" : ref.tag;
   p.from_digest = s.running_digest;
@@ -153,6 +217,9 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
   if (s.from_file) {
     const auto& c = s.file->container();
     p.create_body = s.file->create_body;
+    if (s.policy.follow) {
+      p.create_body["Image"] = p.image_ref;
+    }
     p.stop_grace = std::chrono::seconds(c.stop_timeout_s);
     if (c.health_check) {
       sources.ecs_health_check = json{{"command", c.health_check->command},
@@ -185,7 +252,7 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
     if (!old_image) {
       co_return old_image.error();
     }
-    auto recreate = swap::plan_recreate(*inspect, *old_image, s.image, docker_.api_version());
+    auto recreate = swap::plan_recreate(*inspect, *old_image, p.image_ref, docker_.api_version());
     if (!recreate) {
       co_return recreate.error();
     }
@@ -256,6 +323,7 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   }
   Service& s = it->second;
   const ServiceWork work(s);
+  s.update_in_window = false;  // whatever waited for the window, this update is it
   // An update that could not begin (a Docker Engine or registry error, a leftover container in the way)
   // leaves the service as it was; it is tried again like a failed check.
   auto retry_later = [&](const common::Error& e) {
@@ -271,6 +339,27 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   if (!ref) {
     co_return fail_early(ref.error());
   }
+  if (s.policy.follow) {
+    // The tag the last check chose for the digest asked for, or the tag it ran under before (a rollback);
+    // else (a first deploy) the highest match now.
+    std::string tag = !digest.empty() && digest == s.newest_digest ? s.newest_tag : std::string();
+    for (const auto& h : store_.history(name, state::StateStore::kHistoryLimit)) {
+      if (!digest.empty() && tag.empty() && h.to_digest == digest) {
+        auto before = registry::parse_reference(h.image);
+        tag = before ? before->tag : std::string();
+      }
+    }
+    if (tag.empty()) {
+      auto followed = co_await followed_tag(*ref, *s.policy.follow, s.policy.poll.value_or(config_.poll.interval));
+      if (!followed) {
+        retry_later(followed.error());
+        co_return fail_early(followed.error());
+      }
+      tag = *followed;
+    }
+    ref->tag = tag;
+    ref->digest.clear();
+  }
   auto plan = co_await plan_for(s, *ref);
   if (!plan) {
     const auto e = plan.error().context("prepare the swap");
@@ -279,9 +368,38 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   }
   plan->id = id;
   plan->to_digest = digest;
+  const std::string repository = plan->repository;
+  // The digest about to be pulled, when it can be known first: whether the image is on the host already
+  // (then berth did not pull it, and image retention never removes it) and how large it is.
+  std::string target = !digest.empty() ? digest : ref->digest;
+  if (target.empty()) {
+    if (auto newest = co_await registry_.check(*ref)) {
+      target = newest->tag_digest;
+    }
+  }
+  bool pulled_by_berth = false;
+  if (!target.empty()) {
+    auto local = co_await docker_.inspect_image(repository + "@" + target);
+    pulled_by_berth = !local && local.error().kind == ErrorKind::kNotFound;
+  }
+  if (pulled_by_berth || target.empty()) {
+    std::int64_t image_bytes = 0;
+    if (!target.empty()) {
+      auto size = co_await registry_.image_size(*ref, target);
+      image_bytes = size ? *size : 0;
+    }
+    if (auto refusal = co_await disk_refusal(image_bytes)) {
+      const auto e = common::make_error(ErrorKind::kUnavailable, *refusal);
+      retry_later(e);
+      s.state = "disk low";
+      log_service(4, name, id, *refusal);
+      publish({{"type", "disk"}, {"service", name}, {"detail", *refusal}});
+      co_return fail_early(e);
+    }
+  }
   swaps_[id] = json{{"id", id},
                     {"service", name},
-                    {"image", s.image},
+                    {"image", plan->image_ref},
                     {"to_digest", digest},
                     {"result", "pending"},
                     {"step", "waiting"},
@@ -328,10 +446,12 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   swaps_[id] = swap_json(*result);
   s.update_failures = 0;
   record_swap_end(s, *result);
+  co_await after_swap_images(s, repository, pulled_by_berth && result->to_digest == target, *result);
   co_await refresh_running(s);
   publish({{"type", "swap"},
            {"swap", id},
            {"service", name},
+           {"image", result->image_ref},
            {"step", "finish"},
            {"result", swap::to_string(result->outcome)},
            {"detail", result->reason}});

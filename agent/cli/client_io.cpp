@@ -6,6 +6,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/render.hpp"
 #include "cli/swap_follower.hpp"
+#include "cli/swap_narration.hpp"
 #include "cli/token_command.hpp"
 #include "common/text.hpp"
 #include "config/address.hpp"
@@ -39,7 +40,6 @@ constexpr auto kRequestTimeout = std::chrono::seconds(60);
 constexpr auto kPollInterval = std::chrono::seconds(3);
 constexpr auto kSubscribeWait = std::chrono::seconds(5);
 constexpr std::size_t kMaxTokenFileBytes = 4096;
-constexpr std::size_t kTerminalWidth = 100;
 constexpr int kFinalRecordAttempts = 40;
 constexpr std::size_t kAnswerLimit = 16 * 1024 * 1024;
 
@@ -173,45 +173,6 @@ std::string service_path(const std::string& name) { return "/v1/services/" + com
 
 // Progress of `--wait`: a bar redrawn in place on a terminal, plain lines (one per step, and every
 // quarter of a pull) otherwise.
-class ProgressPrinter {
- public:
-  explicit ProgressPrinter(bool terminal) : terminal_(terminal) {}
-
-  void show(const json& event) {
-    const bool bytes = event.is_object() && event.value("bytes_total", 0.0) > 0;
-    const std::string step = event.is_object() ? event.value("step", std::string()) : std::string();
-    if (terminal_ && bytes) {
-      std::printf("\r%s\x1b[K", progress_bar(event, kTerminalWidth).c_str());
-      bar_shown_ = true;
-    } else {
-      if (bytes) {
-        const int quarter = static_cast<int>(4 * event.value("bytes_done", 0.0) / event.value("bytes_total", 1.0));
-        if (step == last_step_ && quarter == last_quarter_) {
-          return;
-        }
-        last_quarter_ = quarter;
-      }
-      end_bar();
-      std::printf("%s\n", event_line(event).c_str());
-    }
-    last_step_ = step;
-    std::fflush(stdout);
-  }
-
-  void end_bar() {
-    if (bar_shown_) {
-      std::printf("\n");
-      bar_shown_ = false;
-    }
-  }
-
- private:
-  bool terminal_;
-  bool bar_shown_ = false;
-  std::string last_step_;
-  int last_quarter_ = -1;
-};
-
 // The event stream of `--wait`, filled by follow_events and read by the command.
 struct Watch {
   explicit Watch(const net::any_io_executor& ex) : wake(ex) {}
@@ -289,7 +250,9 @@ net::awaitable<std::variant<Answer, Failure>> final_swap(Context& ctx, const std
   }
 }
 
-net::awaitable<Outcome> report_swaps(Context& ctx, const std::vector<std::string>& ids) {
+// The result of each swap, one line each (with its total time when `narrator` followed it), or --json.
+net::awaitable<Outcome> report_swaps(Context& ctx, const std::vector<std::string>& ids,
+                                     const SwapNarrator* narrator = nullptr) {
   int code = kExitOk;
   json all = json::array();
   for (const auto& id : ids) {
@@ -305,7 +268,11 @@ net::awaitable<Outcome> report_swaps(Context& ctx, const std::vector<std::string
     if (ctx.command->client.json) {
       all.push_back(swap);
     } else {
-      std::printf("%s\n", swap_summary(swap).c_str());
+      std::string line = swap_summary(swap);
+      if (const auto took = narrator != nullptr ? narrator->duration(id) : std::nullopt) {
+        line += " in " + format_elapsed(*took);
+      }
+      std::printf("%s\n", line.c_str());
     }
   }
   if (ctx.command->client.json) {
@@ -318,10 +285,13 @@ std::pair<std::string, std::string> swap_request(const CommandLine& cl) {
   if (cl.command == "rollback") {
     return {service_path(*cl.service) + "/rollback", ""};
   }
-  if (cl.all) {
-    return {"/v1/update", ""};
-  }
   json body = json::object();
+  if (cl.in_window) {
+    body["in_window"] = true;
+  }
+  if (cl.all) {
+    return {"/v1/update", cl.in_window ? body.dump() : ""};
+  }
   if (cl.digest) {
     body["digest"] = *cl.digest;
   }
@@ -377,12 +347,14 @@ net::awaitable<Outcome> run_swap_command(Context& ctx) {
     std::fprintf(stderr, "berth %s: no progress to show (events: %s); waiting for the result\n", cl.command.c_str(),
                  watch->problem.c_str());
   }
-  ProgressPrinter progress(::isatty(STDOUT_FILENO) == 1);
+  SwapNarrator narrator(::isatty(STDOUT_FILENO) == 1);
   for (;;) {
     const auto events = watch->follower.take_progress();
     for (const auto& event : events) {
       if (!cl.client.json) {
-        progress.show(event);
+        std::fputs(narrator.on_event(event, std::chrono::steady_clock::now(), std::chrono::system_clock::now()).c_str(),
+                   stdout);
+        std::fflush(stdout);
       }
     }
     if (watch->follower.all_finished()) {
@@ -397,8 +369,8 @@ net::awaitable<Outcome> run_swap_command(Context& ctx) {
       }
     }
   }
-  progress.end_bar();
-  co_return co_await report_swaps(ctx, ids);
+  std::fputs(narrator.end_line().c_str(), stdout);
+  co_return co_await report_swaps(ctx, ids, &narrator);
 }
 
 net::awaitable<Outcome> run_status(Context& ctx) {

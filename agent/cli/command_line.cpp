@@ -20,7 +20,7 @@ struct Flag {
   bool takes_value;
 };
 
-constexpr std::array<Flag, 13> kFlags{{{"--url", true},
+constexpr std::array<Flag, 14> kFlags{{{"--url", true},
                                        {"--token-file", true},
                                        {"--cacert", true},
                                        {"--cert", true},
@@ -29,6 +29,7 @@ constexpr std::array<Flag, 13> kFlags{{{"--url", true},
                                        {"--all", false},
                                        {"--digest", true},
                                        {"--wait", false},
+                                       {"--in-window", false},
                                        {"--name", true},
                                        {"--scope", true},
                                        {"--config", true},
@@ -63,6 +64,8 @@ common::Status apply_flag(CommandLine& cl, std::string_view name, const std::str
     cl.digest = value;
   } else if (name == "--wait") {
     cl.wait = true;
+  } else if (name == "--in-window") {
+    cl.in_window = true;
   } else if (name == "--name") {
     cl.token_name = value;
   } else if (name == "--scope") {
@@ -86,7 +89,7 @@ bool flag_allowed(std::string_view command, std::string_view flag) {
     return true;
   }
   if (command == "update") {
-    return flag == "--all" || flag == "--digest" || flag == "--wait";
+    return flag == "--all" || flag == "--digest" || flag == "--wait" || flag == "--in-window";
   }
   if (command == "rollback") {
     return flag == "--wait";
@@ -137,6 +140,9 @@ common::Status check_command(CommandLine& cl, std::vector<std::string>& position
     if (cl.digest && !registry::is_valid_digest(*cl.digest)) {
       return usage("update: --digest must look like sha256:<64 hex digits>");
     }
+    if (cl.digest && cl.in_window) {
+      return usage("update: --in-window follows the newest version; it does not go with --digest");
+    }
   }
   if (cmd == "rollback" && !cl.service) {
     return usage("rollback: name the SERVICE");
@@ -161,7 +167,8 @@ std::string command_usage(std::string_view command) {
   }
   if (command == "update") {
     return with_client_options(
-        "usage: berth update SERVICE|--all [--digest sha256:...] [--wait] [--json] [client options]\n");
+        "usage: berth update SERVICE|--all [--digest sha256:...] [--in-window] [--wait] [--json] [client options]\n"
+        "  --in-window: start only inside the service's update window (berth.window, update.window)\n");
   }
   if (command == "rollback") {
     return with_client_options("usage: berth rollback SERVICE [--wait] [--json] [client options]\n");

@@ -32,6 +32,7 @@ struct CommandLine {
   bool all = false;                   // update --all
   std::optional<std::string> digest;  // update --digest
   bool wait = false;                  // update/rollback --wait
+  bool in_window = false;             // update --in-window: wait for the service's update window
   // token
   std::string token_action;  // "create", "list", "revoke"
   std::optional<std::string> token_name;

@@ -134,15 +134,44 @@ std::string relative_time(const json& rfc3339, std::chrono::system_clock::time_p
   return std::to_string(secs / 86400) + "d ago";
 }
 
+namespace {
+
+// The IMAGE cell: the service's reference; with berth.follow, the tag that runs and the pattern.
+std::string image_cell(const json& s) {
+  std::string image = text_of(s, "image");
+  const std::string follow = text_of(s, "follow", "");
+  if (follow.empty()) {
+    return image;
+  }
+  const auto slash = image.rfind('/');
+  const auto colon = image.find(':', slash == std::string::npos ? 0 : slash);
+  const std::string tag = text_of(s, "running_tag", "");
+  if (!tag.empty()) {
+    image = image.substr(0, std::min(colon, image.find('@'))) + ":" + tag;
+  }
+  return image + " (" + follow + ")";
+}
+
+}  // namespace
+
 std::string render_services(const json& services, std::chrono::system_clock::time_point now) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : services) {
-    rows.push_back({text_of(s, "name"), text_of(s, "image"), short_digest(text_of(s, "running_digest", "")),
+    rows.push_back({text_of(s, "name"), image_cell(s), short_digest(text_of(s, "running_digest", "")),
                     short_digest(text_of(s, "newest_digest", "")), text_of(s, "state"),
                     relative_time(s.is_object() ? s.value("last_check", json()) : json(), now),
-                    relative_time(s.is_object() ? s.value("last_swap", json()) : json(), now)});
+                    relative_time(s.is_object() ? s.value("last_swap", json()) : json(), now),
+                    number_of(s, "images_bytes") > 0 ? human_bytes(number_of(s, "images_bytes")) : "-"});
   }
-  return render_table({"SERVICE", "IMAGE", "RUNNING", "NEWEST", "STATE", "LAST CHECK", "LAST SWAP"}, rows);
+  std::string out =
+      render_table({"SERVICE", "IMAGE", "RUNNING", "NEWEST", "STATE", "LAST CHECK", "LAST SWAP", "IMAGES"}, rows);
+  // A refused pull says why under the table: what is free, what the image needs, what must stay free.
+  for (const auto& s : services) {
+    if (text_of(s, "state") == "disk low") {
+      out += text_of(s, "name") + ": " + text_of(s, "error") + "\n";
+    }
+  }
+  return out;
 }
 
 std::string render_checks(const json& services) {
@@ -231,7 +260,7 @@ std::string progress_bar(const json& event, std::size_t width) {
 }
 
 int exit_code_for_result(std::string_view result) {
-  if (result == "swapped" || result == "up_to_date") {
+  if (result == "swapped" || result == "up_to_date" || result == "waiting_for_window") {
     return kExitOk;
   }
   if (result == "rolled_back") {
@@ -254,6 +283,8 @@ std::string swap_summary(const json& swap) {
     line += "already up to date (" + (to != "-" ? to : digest != "-" ? digest : from) + ")";
   } else if (result == "rolled_back") {
     line += "rolled back: " + to + " failed its health gate; " + from + " is serving";
+  } else if (result == "waiting_for_window") {
+    line += "outside its update window; the update starts " + text_of(swap, "next", "when it opens");
   } else {
     line += result;
   }

@@ -21,6 +21,9 @@ int hex_digit(char c);
 
 bool starts_with(std::string_view s, std::string_view prefix);
 
+// Without the spaces and tabs at either end.
+std::string_view trim_blanks(std::string_view text);
+
 // The parts between separators, empty ones included: "a::b" -> {"a", "", "b"}; "" -> {""}.
 std::vector<std::string_view> split(std::string_view text, char separator);
 

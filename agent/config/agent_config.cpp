@@ -253,6 +253,32 @@ void read_notify_target(const Json& value, const std::string& path, const Proble
   config.notify.push_back(std::move(target));
 }
 
+void read_disk(const Json& value, const ProblemSink& sink, AgentConfig& config) {
+  ObjectReader disk(value, "disk", sink);
+  if (auto text = disk.string("min_free")) {
+    auto parsed = parse_min_free(*text);
+    if (parsed.value) {
+      config.disk.min_free = *parsed.value;
+    } else {
+      disk.report("min_free", parsed.error);
+    }
+  }
+  disk.finish();
+}
+
+void read_update(const Json& value, const ProblemSink& sink, AgentConfig& config) {
+  ObjectReader update(value, "update", sink);
+  if (auto text = update.string("window")) {
+    auto parsed = parse_update_window(*text);
+    if (parsed.value) {
+      config.update.window = std::move(parsed.value);
+    } else {
+      update.report("window", parsed.error);
+    }
+  }
+  update.finish();
+}
+
 void read_log(const Json& value, const ProblemSink& sink, AgentConfig& config) {
   ObjectReader log(value, "log", sink);
   if (auto level = log.string("level")) {
@@ -331,6 +357,8 @@ LoadResult<AgentConfig> load_agent_config(std::string_view json_text, std::strin
   }
   if (const auto* log = top.find("log")) read_log(*log, sink, config);
   if (const auto* aws = top.find("aws")) read_aws(*aws, sink, config);
+  if (const auto* disk = top.find("disk")) read_disk(*disk, sink, config);
+  if (const auto* update = top.find("update")) read_update(*update, sink, config);
   top.finish();
 
   if (result.problems.empty()) result.value = std::move(config);

@@ -4,7 +4,9 @@
 // initialisers below are the documented defaults.
 
 #include "config/address.hpp"
+#include "config/disk_space.hpp"
 #include "config/problems.hpp"
+#include "config/update_window.hpp"
 
 #include <chrono>
 #include <map>
@@ -72,6 +74,16 @@ struct AwsSettings {
   std::map<std::string, std::string> endpoints;
 };
 
+// disk: a pull that would leave less than min_free on Docker's data root is refused.
+struct DiskSettings {
+  MinFree min_free;
+};
+
+// update: when automatic swaps may start, for services without a berth.window label.
+struct UpdateSettings {
+  std::optional<UpdateWindow> window;  // none: at any time
+};
+
 struct AgentConfig {
   DockerSettings docker;
   std::string state_dir = "/var/lib/berth";
@@ -84,6 +96,8 @@ struct AgentConfig {
   std::vector<NotifyTarget> notify;
   LogLevel log_level = LogLevel::kInfo;  // log.level
   AwsSettings aws;
+  DiskSettings disk;
+  UpdateSettings update;
 };
 
 // Reads agent.json text. `file_label` names the file in problems (see display_path). Empty text or

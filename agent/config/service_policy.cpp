@@ -12,9 +12,9 @@ namespace berth::config {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kPolicyLabels{kLabelEnable,   kLabelProbe,         kLabelProbeExpect,
-                                                        kLabelStrategy, kLabelMonitor,       kLabelPoll,
-                                                        kLabelPolicy,   kLabelRemoveOnDelete};
+constexpr std::array<std::string_view, 11> kPolicyLabels{
+    kLabelEnable, kLabelProbe,          kLabelProbeExpect, kLabelStrategy, kLabelMonitor, kLabelPoll,
+    kLabelPolicy, kLabelRemoveOnDelete, kLabelKeepImages,  kLabelWindow,   kLabelFollow};
 constexpr std::array<std::string_view, 3> kBerthSetLabels{kLabelService, kLabelTask, kLabelSpecHash};
 
 std::optional<bool> parse_bool(std::string_view text) {
@@ -183,6 +183,26 @@ ServicePolicy read_service_policy(const std::map<std::string, std::string>& labe
         policy.remove_on_delete = *b;
       else
         report(label, quoted(value) + " is not true or false");
+    } else if (label == kLabelKeepImages) {
+      const bool digits =
+          !value.empty() && value.size() <= 3 && value.find_first_not_of("0123456789") == std::string::npos;
+      const int n = digits ? std::stoi(value) : 0;
+      if (n >= 1 && n <= 100)
+        policy.keep_images = n;
+      else
+        report(label, quoted(value) + " is not a number of images from 1 to 100 (the running one counts)");
+    } else if (label == kLabelWindow) {
+      auto parsed = parse_update_window(value);
+      if (parsed.value)
+        policy.window = std::move(parsed.value);
+      else
+        report(label, parsed.error);
+    } else if (label == kLabelFollow) {
+      std::string error;
+      if (auto follow = VersionFollow::parse(value, &error))
+        policy.follow = std::move(follow);
+      else
+        report(label, quoted(value) + ": " + error);
     } else if (label == kLabelService || label == kLabelTask || label == kLabelSpecHash) {
       if (source == LabelSource::kServiceFile) report(label, "is set by berth itself; remove it");
     } else {

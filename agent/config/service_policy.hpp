@@ -4,6 +4,8 @@
 // labels of a container started by hand with `berth.enable=true` (CONTRACT section 4, label table).
 
 #include "config/problems.hpp"
+#include "config/update_window.hpp"
+#include "config/version_follow.hpp"
 
 #include <chrono>
 #include <map>
@@ -21,6 +23,9 @@ inline constexpr std::string_view kLabelMonitor = "berth.monitor";
 inline constexpr std::string_view kLabelPoll = "berth.poll";
 inline constexpr std::string_view kLabelPolicy = "berth.policy";
 inline constexpr std::string_view kLabelRemoveOnDelete = "berth.remove-on-delete";
+inline constexpr std::string_view kLabelKeepImages = "berth.keep-images";
+inline constexpr std::string_view kLabelWindow = "berth.window";
+inline constexpr std::string_view kLabelFollow = "berth.follow";
 // Set by berth on every container it creates; a service file may not set them.
 inline constexpr std::string_view kLabelService = "berth.service";
 inline constexpr std::string_view kLabelTask = "berth.task";
@@ -76,6 +81,12 @@ struct ServicePolicy {
   std::optional<std::chrono::milliseconds> poll;  // empty: the agent's poll.interval
   UpdatePolicy policy = UpdatePolicy::kAuto;
   bool remove_on_delete = false;  // remove the container when its service file is deleted
+  // Images kept per service after a proven swap: the running one and those `berth rollback` may need.
+  int keep_images = 2;
+  // When automatic swaps may start; none: the agent's update.window, else at any time.
+  std::optional<UpdateWindow> window;
+  // Follow a version pattern instead of one tag's digest.
+  std::optional<VersionFollow> follow;
 
   friend bool operator==(const ServicePolicy&, const ServicePolicy&) = default;
 };

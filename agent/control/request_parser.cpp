@@ -27,16 +27,6 @@ bool head_byte(char c) {
   return u == '\t' || u == '\r' || u == '\n' || (u >= 0x20 && u != 0x7f);
 }
 
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 std::optional<std::size_t> parse_decimal(std::string_view s) {
   if (s.empty() || s.size() > kMaxLengthDigits) {
     return std::nullopt;
@@ -222,7 +212,7 @@ bool RequestParser::parse_header_line(std::string_view line) {
     fail(400, "malformed header line");
     return false;
   }
-  const std::string_view value = trim_ows(line.substr(colon + 1));
+  const std::string_view value = common::trim_blanks(line.substr(colon + 1));
   for (char c : value) {
     if (c != '\t' && static_cast<unsigned char>(c) < 0x20) {
       fail(400, "control character in a header value");
@@ -251,7 +241,7 @@ bool RequestParser::apply_framing() {
     std::string_view list = value;
     while (!list.empty()) {
       const auto comma = list.find(',');
-      const std::string token = common::to_lower(trim_ows(list.substr(0, comma)));
+      const std::string token = common::to_lower(common::trim_blanks(list.substr(0, comma)));
       list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
       if (token == "close") {
         r.keep_alive = false;

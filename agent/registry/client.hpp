@@ -95,6 +95,20 @@ class RegistryClient {
   boost::asio::awaitable<common::Result<std::string>> platform_digest(const ImageReference& ref,
                                                                       const std::string& digest);
 
+  // The size of the image `digest` (this host's manifest of it when it is an index), from its manifest: what
+  // a pull downloads. Used by the disk guard before a pull.
+  boost::asio::awaitable<common::Result<std::int64_t>> image_size(const ImageReference& ref, const std::string& digest);
+
+  // Every tag of the reference's repository (GET /v2/<name>/tags/list, following the registry's Link
+  // pagination, `page_size` tags a page, at most kMaxTagPages pages), in the registry's order. Within the
+  // registry's rate limits and backoff like every request.
+  struct TagList {
+    std::vector<std::string> tags;
+    int requests_made = 0;  // pages fetched, plus any request an authentication challenge cost
+  };
+  static constexpr int kMaxTagPages = 50;
+  boost::asio::awaitable<common::Result<TagList>> list_tags(const ImageReference& ref, int page_size = 1000);
+
   // check() for every distinct reference (by full()), at most `concurrency` at a time. Keyed by full().
   boost::asio::awaitable<std::map<std::string, common::Result<TagDigest>>> check_all(
       const std::vector<ImageReference>& refs, std::size_t concurrency);

@@ -13,6 +13,7 @@
 #include "registry/digest.hpp"
 #include "registry/registry_error.hpp"
 #include "registry/registry_session.hpp"
+#include "registry/tag_list.hpp"
 
 namespace berth::registry {
 
@@ -162,6 +163,50 @@ net::awaitable<Result<std::string>> RegistryClient::platform_digest(const ImageR
   }
   RequestTally tally;
   co_return co_await resolve_platform(ref, digest, tally);
+}
+
+net::awaitable<Result<std::int64_t>> RegistryClient::image_size(const ImageReference& ref, const std::string& digest) {
+  auto platform = co_await platform_digest(ref, digest);
+  if (!platform) {
+    co_return platform.error();
+  }
+  RequestTally tally;
+  auto got = co_await get_manifest(*session_, ref, *platform, tally);
+  if (!got) {
+    co_return got.error();
+  }
+  auto manifest = parse_manifest(got->body, got->content_type);
+  if (!manifest) {
+    co_return manifest.error().context(describe(ref, *platform));
+  }
+  co_return manifest->image_bytes;
+}
+
+net::awaitable<Result<RegistryClient::TagList>> RegistryClient::list_tags(const ImageReference& ref, int page_size) {
+  RequestTally tally;
+  TagList out;
+  std::string target = "/v2/" + ref.repository + "/tags/list?n=" + std::to_string(page_size);
+  for (int page = 0; page < kMaxTagPages && !target.empty(); ++page) {
+    http::Request req;
+    req.target = target;
+    req.headers.emplace_back("Accept", "application/json");
+    const std::string what = "GET " + ref.repository_with_registry() + " tags";
+    auto resp = co_await session_->send(ref, std::move(req), kMaxTagListBytes, what, tally);
+    if (!resp) {
+      co_return resp.error();
+    }
+    if (resp->status != 200) {
+      co_return registry_error(resp->status, resp->body, what);
+    }
+    auto page_tags = parse_tag_list(resp->body);
+    if (!page_tags) {
+      co_return page_tags.error().context(what);
+    }
+    out.tags.insert(out.tags.end(), page_tags->begin(), page_tags->end());
+    target = next_page_target(resp->header("Link"));
+  }
+  out.requests_made = tally.registry;
+  co_return out;
 }
 
 net::awaitable<Result<std::string>> RegistryClient::resolve_platform(const ImageReference& ref,

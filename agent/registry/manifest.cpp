@@ -21,16 +21,6 @@ constexpr std::string_view kAttestationManifest = "attestation-manifest";
 // Rank offset of a fallback to another architecture, after every variant of the same one.
 constexpr int kOtherArchitecture = 1000;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // "vN" (or "N") as N; nullopt for anything else.
 std::optional<int> variant_level(std::string_view variant) {
   if (!variant.empty() && variant.front() == 'v') {
@@ -147,7 +137,7 @@ std::optional<ManifestKind> manifest_kind(std::string_view media_type) {
 }
 
 std::string media_type_essence(std::string_view content_type) {
-  return common::to_lower(trim(content_type.substr(0, content_type.find(';'))));
+  return common::to_lower(common::trim_blanks(content_type.substr(0, content_type.find(';'))));
 }
 
 std::string Platform::to_string() const {
@@ -332,6 +322,19 @@ Result<Manifest> parse_manifest(std::string_view body, std::string_view content_
     manifest.config_digest = string_field(*config, "digest");
     if (!manifest.config_digest.empty() && !is_valid_digest(manifest.config_digest)) {
       return protocol("manifest config has an invalid digest");
+    }
+  }
+  const auto size_of = [](const json& descriptor) {
+    const auto size = descriptor.is_object() ? descriptor.find("size") : descriptor.end();
+    return size != descriptor.end() && size->is_number_integer() ? std::max<std::int64_t>(size->get<std::int64_t>(), 0)
+                                                                 : std::int64_t{0};
+  };
+  if (const auto config = doc.find("config"); config != doc.end()) {
+    manifest.image_bytes += size_of(*config);
+  }
+  if (const auto layers = doc.find("layers"); layers != doc.end() && layers->is_array()) {
+    for (const auto& layer : *layers) {
+      manifest.image_bytes += size_of(layer);
     }
   }
   return manifest;

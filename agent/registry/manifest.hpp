@@ -98,6 +98,9 @@ struct Manifest {
   std::string media_type;     // one of the four types
   Index index;                // kind == kIndex
   std::string config_digest;  // kind == kImage: the image configuration's digest (Docker's image ID), if present
+  // kind == kImage: the sizes of the configuration and the layers as the manifest gives them (compressed,
+  // as they are downloaded). Negative or missing sizes count as 0.
+  std::int64_t image_bytes = 0;
 };
 
 // Parses a manifest or index body. The media type comes from Content-Type when it is one of the four,

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <iterator>
 
 namespace berth::state {
 
@@ -100,34 +102,42 @@ common::Status StateStore::open() {
 void StateStore::load() {
   history_.clear();
   quarantine_.clear();
-  const std::string hpath = dir_ + "/history.json";
-  if (auto text = read_file(hpath); text) {
+  images_.clear();
+  // Each file is a JSON array; one that is not is set aside and reported.
+  const auto each_item = [this](const std::string& name, const std::function<void(const json&)>& take) {
+    const std::string path = dir_ + "/" + name;
+    auto text = read_file(path);
+    if (!text) {
+      return;
+    }
     auto j = json::parse(*text, nullptr, false);
     if (j.is_discarded() || !j.is_array()) {
-      set_aside(hpath, "not a JSON array");
-    } else {
-      for (const auto& item : j) {
-        if (auto e = history_entry_from_json(item)) {
-          history_.push_back(std::move(*e));
-        }
-      }
+      set_aside(path, "not a JSON array");
+      return;
     }
-  }
-  const std::string qpath = dir_ + "/quarantine.json";
-  if (auto text = read_file(qpath); text) {
-    auto j = json::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) {
-      set_aside(qpath, "not a JSON array");
-    } else {
-      for (const auto& item : j) {
-        if (item.is_object()) {
-          quarantine_.push_back(
-              QuarantinedDigest{item.value("service", std::string()), item.value("digest", std::string()),
-                                item.value("reason", std::string()), item.value("at_ms", std::int64_t{0})});
-        }
-      }
+    for (const auto& item : j) {
+      take(item);
     }
-  }
+  };
+  each_item("history.json", [this](const json& item) {
+    if (auto e = history_entry_from_json(item)) {
+      history_.push_back(std::move(*e));
+    }
+  });
+  each_item("quarantine.json", [this](const json& item) {
+    if (item.is_object()) {
+      quarantine_.push_back(QuarantinedDigest{item.value("service", std::string()), item.value("digest", std::string()),
+                                              item.value("reason", std::string()),
+                                              item.value("at_ms", std::int64_t{0})});
+    }
+  });
+  each_item("images.json", [this](const json& item) {
+    if (item.is_object()) {
+      images_.push_back(PulledImage{item.value("service", std::string()), item.value("image_id", std::string()),
+                                    item.value("digest", std::string()), item.value("bytes", std::int64_t{0}),
+                                    item.value("used_ms", std::int64_t{0})});
+    }
+  });
 }
 
 std::string StateStore::swap_path(const std::string& service) const { return dir_ + "/swaps/" + service + ".json"; }
@@ -228,5 +238,80 @@ bool StateStore::is_quarantined(const std::string& service, const std::string& d
 }
 
 std::vector<QuarantinedDigest> StateStore::quarantined() const { return quarantine_; }
+
+common::Status StateStore::save_images() const {
+  json arr = json::array();
+  for (const auto& i : images_) {
+    arr.push_back(json{{"service", i.service},
+                       {"image_id", i.image_id},
+                       {"digest", i.digest},
+                       {"bytes", i.bytes},
+                       {"used_ms", i.used_ms}});
+  }
+  return write_file_atomically(dir_ + "/images.json", to_text(arr, 2) + "\n");
+}
+
+common::Status StateStore::record_pulled(const PulledImage& image) {
+  for (auto& i : images_) {
+    if (i.service == image.service && i.image_id == image.image_id) {
+      i.bytes = image.bytes;
+      return save_images();
+    }
+  }
+  images_.push_back(image);
+  return save_images();
+}
+
+common::Status StateStore::mark_used(const std::string& service, const std::string& image_id, std::int64_t at_ms) {
+  for (auto& i : images_) {
+    if (i.service == service && i.image_id == image_id) {
+      i.used_ms = at_ms;
+      return save_images();
+    }
+  }
+  return {};
+}
+
+common::Status StateStore::forget_pulled(const std::string& service, const std::string& image_id) {
+  const auto before = images_.size();
+  std::erase_if(images_, [&](const auto& i) { return i.service == service && i.image_id == image_id; });
+  return before == images_.size() ? common::Status{} : save_images();
+}
+
+std::vector<PulledImage> StateStore::pulled_images(const std::string& service) const {
+  std::vector<PulledImage> out;
+  std::copy_if(images_.begin(), images_.end(), std::back_inserter(out),
+               [&](const auto& i) { return i.service == service; });
+  return out;
+}
+
+std::vector<std::string> images_to_remove(std::vector<PulledImage> pulled, int keep, const std::string& running_id,
+                                          const std::set<std::string>& in_use) {
+  // Most recently used first; the running image ahead of all, whatever its record says.
+  std::stable_sort(pulled.begin(), pulled.end(), [&](const PulledImage& a, const PulledImage& b) {
+    const bool a_running = a.image_id == running_id;
+    const bool b_running = b.image_id == running_id;
+    if (a_running != b_running) return a_running;
+    return a.used_ms > b.used_ms;
+  });
+  // Slots: the running version always has one, even when berth did not pull it.
+  std::size_t kept = 0;
+  const bool running_pulled =
+      std::any_of(pulled.begin(), pulled.end(), [&](const auto& p) { return p.image_id == running_id; });
+  if (!running_pulled && !running_id.empty()) {
+    kept = 1;
+  }
+  std::vector<std::string> out;
+  for (const auto& p : pulled) {
+    if (kept < static_cast<std::size_t>(std::max(keep, 1))) {
+      ++kept;
+      continue;
+    }
+    if (in_use.count(p.image_id) == 0 && p.image_id != running_id) {
+      out.push_back(p.image_id);
+    }
+  }
+  return out;
+}
 
 }  // namespace berth::state

@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -841,6 +844,174 @@ TEST_F(AgentE2E, ASwapThatStopsBerthAtEveryStartIsGivenUp) {
   EXPECT_EQ(http_get(port_), "v1");
   auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}' | sort");
   EXPECT_EQ(names.output, name_ + "\n" + name_ + ".berth-failed\n");
+}
+
+// A version of its own for the test's repository: the v1 test image with one more setting, so another
+// digest, pushed as repo:live and then removed from the host, so that the pull that brings it back is
+// berth's own. Returns its repository digest.
+std::string push_distinct(const std::string& source, const std::string& repo, const std::string& name, int n) {
+  const std::string script = "set -e; c=$(docker create --label e2e.name=" + name + " " + source + ":v1); " +
+                             "id=$(docker commit --change 'ENV E2E_VERSION=" + std::to_string(n) + "' $c " + repo +
+                             ":live) || true; " + "docker rm $c >/dev/null; test -n \"$id\"; docker push -q " + repo +
+                             ":live >/dev/null; " +
+                             "docker inspect --format '{{index .RepoDigests 0}}' $id; docker rmi $id >/dev/null";
+  auto r = shell(script);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto at = r.output.find('@');
+  return at == std::string::npos ? std::string() : r.output.substr(at + 1, 71);
+}
+
+// The distinct images of the repository on the host (by ID).
+int images_on_host(const std::string& repo) {
+  auto r = shell("docker images -q --no-trunc " + repo + " | sort -u | grep -c . || true");
+  return std::atoi(r.output.c_str());
+}
+
+TEST_F(AgentE2E, TenSwapsLeaveTheRunningAndThePreviousImage) {
+  const std::string first = push_distinct(source_repo_, repo_, name_, 0);
+  write_service(web_task());
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  std::string previous = first;
+  std::string last;
+  for (int n = 1; n <= 10; ++n) {
+    last = push_distinct(source_repo_, repo_, name_, n);
+    ASSERT_FALSE(last.empty());
+    const bool swapped = eventually(
+        [&] {
+          auto h = json::parse(berth({"history", name_, "--json"}).output, nullptr, false);
+          const auto swaps = h.is_discarded() ? json::array() : h.value("swaps", json::array());
+          return !swaps.empty() && swaps[0].value("to_digest", std::string()) == last &&
+                 swaps[0].value("result", std::string()) == "swapped";
+        },
+        90s);
+    ASSERT_TRUE(swapped) << "swap " << n << "\n" << agent_log();
+    if (n < 10) {
+      previous = last;
+    }
+  }
+  // Exactly the running version and the one `berth rollback` returns to; the eight before went.
+  EXPECT_TRUE(eventually([&] { return images_on_host(repo_) == 2; }, 30s))
+      << images_on_host(repo_) << " images\n"
+      << shell("docker images --digests " + repo_).output << agent_log();
+  EXPECT_EQ(shell("docker image inspect " + repo_ + "@" + last + " >/dev/null").exit_code, 0);
+  EXPECT_EQ(shell("docker image inspect " + repo_ + "@" + previous + " >/dev/null").exit_code, 0);
+  EXPECT_NE(agent_log().find("removed the old image"), std::string::npos);
+  auto status = json::parse(berth({"status", name_, "--json"}).output, nullptr, false);
+  ASSERT_FALSE(status.is_discarded());
+  EXPECT_GT(status.value("images_bytes", std::int64_t{0}), 0) << status.dump();
+  // The kept image is what a rollback needs: it goes back without a pull.
+  auto back = berth({"rollback", name_, "--wait"});
+  EXPECT_EQ(back.exit_code, 0) << back.output << agent_log();
+  // Polling may already have swapped forward again (the tag still names the last version).
+  auto h = json::parse(berth({"history", name_, "--json"}).output, nullptr, false);
+  ASSERT_FALSE(h.is_discarded());
+  const auto swaps = h.value("swaps", json::array());
+  bool rolled = false;
+  for (std::size_t i = 0; i < swaps.size() && i < 2; ++i) {
+    rolled = rolled || (swaps[i].value("to_digest", std::string()) == previous &&
+                        swaps[i].value("result", std::string()) == "swapped");
+  }
+  EXPECT_TRUE(rolled) << swaps.dump(2);
+  EXPECT_TRUE(serves("v1", 10s));
+}
+
+TEST_F(AgentE2E, APullThatWouldLeaveTooLittleDiskIsRefusedAndTheServiceKeepsRunning) {
+  push_distinct(source_repo_, repo_, name_, 0);
+  write_service(web_task());
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  const std::string serving = inspect(name_, "{{.Id}}");
+  agent_->signal(SIGTERM);
+  ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
+  // Everything must stay free: no pull can pass.
+  set_config("disk", {{"min_free", "100%"}});
+  const std::string next = push_distinct(source_repo_, repo_, name_, 1);
+  start_agent();
+  ASSERT_TRUE(eventually([&] { return service_state(name_) == "disk low"; }, 60s)) << agent_log();
+  // The update is retried every poll: between a check and its refusal the state reads "update available".
+  std::string table;
+  EXPECT_TRUE(eventually(
+      [&] {
+        table = berth({"status"}).output;
+        return table.find(name_ + ": not enough disk space: ") != std::string::npos;
+      },
+      20s))
+      << table;
+  EXPECT_NE(table.find("nothing was pulled"), std::string::npos) << table;
+  EXPECT_NE(shell("docker image inspect " + repo_ + "@" + next + " >/dev/null 2>&1").exit_code, 0)
+      << "the image was not pulled";
+  EXPECT_EQ(inspect(name_, "{{.Id}}"), serving) << "the running container is untouched";
+  EXPECT_EQ(http_get(port_), "v1");
+}
+
+TEST_F(AgentE2E, OutsideItsWindowANewVersionWaitsUnlessAskedForNow) {
+  // A window that opens twelve hours from now, every day.
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char span[32];
+  std::snprintf(span, sizeof(span), "%02d:00-%02d:00 UTC", (utc.tm_hour + 12) % 24, (utc.tm_hour + 13) % 24);
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["dockerLabels"]["berth.window"] = span;
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << "a first deploy does not wait for the window\n" << agent_log();
+  push("v2");
+  std::string state;
+  ASSERT_TRUE(eventually(
+      [&] {
+        state = service_state(name_);
+        return state.rfind("waiting for window (next: ", 0) == 0;
+      },
+      60s))
+      << state << "\n"
+      << agent_log();
+  char next[16];
+  std::snprintf(next, sizeof(next), "%02d:00 UTC)", (utc.tm_hour + 12) % 24);
+  EXPECT_NE(state.find(next), std::string::npos) << state;
+  std::this_thread::sleep_for(3s);  // several polls
+  EXPECT_EQ(http_get(port_), "v1") << "no automatic swap outside the window";
+  auto deferred = berth({"update", name_, "--in-window"});
+  EXPECT_EQ(deferred.exit_code, 0) << deferred.output;
+  EXPECT_NE(deferred.output.find("outside its update window; the update starts "), std::string::npos)
+      << deferred.output;
+  EXPECT_EQ(http_get(port_), "v1");
+  auto now_please = berth({"update", name_, "--wait"});
+  EXPECT_EQ(now_please.exit_code, 0) << now_please.output << agent_log();
+  EXPECT_EQ(http_get(port_), "v2") << "berth update acts at once";
+}
+
+TEST_F(AgentE2E, FollowingASemverRangeSwapsToItsHighestTagOnly) {
+  const auto push_as = [&](const std::string& version, const std::string& tag) {
+    auto r = shell("docker pull -q " + source_repo_ + ":" + version + " >/dev/null && docker tag " + source_repo_ +
+                   ":" + version + " " + repo_ + ":" + tag + " && docker push -q " + repo_ + ":" + tag);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  };
+  push_as("v1", "1.0.0");
+  json task = web_task();
+  task["containerDefinitions"][0]["image"] = repo_ + ":1.0.0";
+  task["containerDefinitions"][0]["dockerLabels"]["berth.follow"] = "semver:^1.0";
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  push_as("broken", "2.0.0");       // outside the range
+  push_as("broken", "1.2.0-rc.1");  // a pre-release the range does not name
+  push_as("v2", "1.1.0");
+  ASSERT_TRUE(serves("v2", 60s)) << agent_log();
+  EXPECT_EQ(inspect(name_, "{{.Config.Image}}"), repo_ + ":1.1.0");
+  auto status = json::parse(berth({"status", name_, "--json"}).output, nullptr, false);
+  ASSERT_FALSE(status.is_discarded());
+  EXPECT_EQ(status.value("running_tag", std::string()), "1.1.0") << status.dump();
+  EXPECT_EQ(status.value("follow", std::string()), "semver:^1.0");
+  auto table = berth({"status"});
+  EXPECT_NE(table.output.find(repo_ + ":1.1.0 (semver:^1.0)"), std::string::npos) << table.output;
+  auto history = json::parse(berth({"history", name_, "--json"}).output, nullptr, false);
+  ASSERT_FALSE(history.is_discarded());
+  EXPECT_EQ(history["swaps"][0].value("image", std::string()), repo_ + ":1.1.0") << history.dump();
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(http_get(port_), "v2") << "2.0.0 and 1.2.0-rc.1 are not followed";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashRecovery,

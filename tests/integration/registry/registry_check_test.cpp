@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <fstream>
 #include <iostream>
 
 #include "common/text.hpp"
@@ -262,6 +264,52 @@ TEST_P(RegistryCheck, CheckAllChecksEachReferenceOnce) {
   EXPECT_EQ(results.at(ref("all-b").full())->platform_digest, v1.digest);
   EXPECT_EQ(results.at(ref("missing").full()).error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(settled([&] { return logged("all-a"); }, a_before + 1), a_before + 1);
+}
+
+TEST_P(RegistryCheck, TagsAreListedAcrossPages) {
+  const std::vector<std::string> tags{"1.0.0", "1.2.0", "1.10.0", "2.0.0-rc.1", "latest"};
+  for (const auto& tag : tags) {
+    copy("v1", tag);
+  }
+  RegistryClient client(runner_.executor(), settings());
+  // Two tags a page: three pages, each asked for once, linked by the registry's Link header.
+  auto listed = runner_.run(client.list_tags(ref("latest"), 2));
+  ASSERT_TRUE(listed) << listed.error().message;
+  auto got = listed->tags;
+  std::sort(got.begin(), got.end());
+  auto expected = tags;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(got, expected);
+  // The registry answered three pages (plus, for an authenticated registry, the first challenge).
+  const auto pages = [&] {
+    std::ifstream in(target_.log);
+    int count = 0;
+    for (std::string line; std::getline(in, line);) {
+      count += line.find("msg=\"response completed") != std::string::npos &&
+                       line.find("/v2/" + repo_ + "/tags/list?") != std::string::npos &&
+                       line.find("http.response.status=200") != std::string::npos
+                   ? 1
+                   : 0;
+    }
+    return count;
+  };
+  EXPECT_EQ(settled(pages, 3), 3);
+  EXPECT_GE(listed->requests_made, 3);
+  auto one_page = runner_.run(client.list_tags(ref("latest")));
+  ASSERT_TRUE(one_page) << one_page.error().message;
+  EXPECT_EQ(one_page->tags.size(), tags.size());
+  EXPECT_EQ(one_page->requests_made, 1) << "one page, with the token already held";
+}
+
+TEST_P(RegistryCheck, ImageSizeComesFromTheManifest) {
+  const auto v1 = copy("v1", "sized");
+  RegistryClient client(runner_.executor(), settings());
+  auto size = runner_.run(client.image_size(ref("sized"), v1.digest));
+  ASSERT_TRUE(size) << size.error().message;
+  auto manifest = parse_manifest(v1.body, v1.media_type);
+  ASSERT_TRUE(manifest);
+  EXPECT_EQ(*size, manifest->image_bytes);
+  EXPECT_GT(*size, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Registries, RegistryCheck, ::testing::Values(Kind::kPlain, Kind::kBasic, Kind::kToken),

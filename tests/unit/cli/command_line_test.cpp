@@ -42,6 +42,12 @@ TEST(CommandLineTest, Update) {
   EXPECT_FALSE(parse({"update", "--all", "--digest", digest.c_str()}));
   EXPECT_FALSE(parse({"update", "web", "--digest", "latest"}));
   EXPECT_FALSE(parse({"update", "web", "api"}));
+  auto in_window = parse({"update", "web", "--in-window"});
+  ASSERT_TRUE(in_window) << in_window.error().message;
+  EXPECT_TRUE(in_window->in_window);
+  EXPECT_TRUE(parse({"update", "--all", "--in-window"}));
+  EXPECT_FALSE(parse({"update", "web", "--in-window", "--digest", digest.c_str()}));
+  EXPECT_FALSE(parse({"rollback", "web", "--in-window"}));
 }
 
 TEST(CommandLineTest, UsageErrors) {

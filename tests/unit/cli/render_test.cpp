@@ -18,13 +18,20 @@ TEST(RenderTest, ServicesTable) {
     {"name": "web", "image": "acme/web:latest", "running_digest": ")" +
                                     kA + R"(", "newest_digest": ")" + kB +
                                     R"(", "state": "update available", "last_check": "2024-05-01T11:57:00Z",
-     "last_swap": null},
-    {"name": "db", "image": "postgres:16", "running_digest": null, "newest_digest": null, "state": "missing"}]})");
+     "last_swap": null, "images_bytes": 3145728},
+    {"name": "db", "image": "postgres:16", "running_digest": null, "newest_digest": null, "state": "missing"},
+    {"name": "api", "image": "acme/api:1", "state": "disk low", "error": "not enough disk space: 1.0 GiB free"}]})");
   EXPECT_EQ(
       render_services(list_of(services, "services"), now),
-      "SERVICE  IMAGE            RUNNING              NEWEST               STATE             LAST CHECK  LAST SWAP\n"
-      "web      acme/web:latest  sha256:aaaaaaaaaaaa  sha256:bbbbbbbbbbbb  update available  3m ago      -\n"
-      "db       postgres:16      -                    -                    missing           -           -\n");
+      "SERVICE  IMAGE            RUNNING              NEWEST               STATE             LAST CHECK  LAST SWAP  "
+      "IMAGES\n"
+      "web      acme/web:latest  sha256:aaaaaaaaaaaa  sha256:bbbbbbbbbbbb  update available  3m ago      -          "
+      "3.0 MB\n"
+      "db       postgres:16      -                    -                    missing           -           -          "
+      "-\n"
+      "api      acme/api:1       -                    -                    disk low          -           -          "
+      "-\n"
+      "api: not enough disk space: 1.0 GiB free\n");
 }
 
 TEST(RenderTest, ChecksAndHistory) {
@@ -77,6 +84,9 @@ TEST(RenderTest, ExitCodes) {
   EXPECT_EQ(exit_code_for_result("rolled_back"), kExitRolledBack);
   EXPECT_EQ(exit_code_for_result("failed"), kExitError);
   EXPECT_EQ(exit_code_for_result("interrupted"), kExitError);
+  EXPECT_EQ(exit_code_for_result("waiting_for_window"), kExitOk);
+  EXPECT_EQ(swap_summary(json{{"service", "web"}, {"result", "waiting_for_window"}, {"next", "Tue 02:00 UTC"}}),
+            "web: outside its update window; the update starts Tue 02:00 UTC");
   EXPECT_EQ(exit_code_for_status(401), kExitUnauthorized);
   EXPECT_EQ(exit_code_for_status(403), kExitUnauthorized);
   EXPECT_EQ(exit_code_for_status(404), kExitError);
@@ -125,6 +135,17 @@ TEST(SwapFollowerTest, EventsBeforeTheIdAreKept) {
   EXPECT_TRUE(f.all_finished());
   EXPECT_EQ(f.take_progress().size(), 1u);
   EXPECT_TRUE(f.take_progress().empty());
+}
+
+TEST(RenderTest, AFollowedServiceShowsTheTagThatRunsAndItsPattern) {
+  const auto now = *parse_rfc3339("2024-05-01T12:00:00Z");
+  const json services = json::array({{{"name", "web"},
+                                      {"image", "registry.example.com:5000/acme/web:1.4.0"},
+                                      {"running_tag", "1.4.7"},
+                                      {"follow", "semver:^1.4"},
+                                      {"state", "running"}}});
+  const std::string table = render_services(services, now);
+  EXPECT_NE(table.find("registry.example.com:5000/acme/web:1.4.7 (semver:^1.4)"), std::string::npos) << table;
 }
 
 }  // namespace

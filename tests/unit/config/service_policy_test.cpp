@@ -18,6 +18,7 @@ TEST(ServicePolicy, DefaultsFollowTheContract) {
   EXPECT_FALSE(policy.poll);
   EXPECT_EQ(policy.policy, UpdatePolicy::kAuto);
   EXPECT_FALSE(policy.remove_on_delete);
+  EXPECT_EQ(policy.keep_images, 2);
   const auto empty = service_policy_from_labels({}, "container web");
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(*empty.value, policy);
@@ -110,6 +111,18 @@ TEST(ServicePolicy, EnumText) {
   EXPECT_EQ(to_string(UpdatePolicy::kManual), "manual");
   EXPECT_EQ(to_string(UpdatePolicy::kNotify), "notify");
   EXPECT_EQ(to_string(UpdatePolicy::kAuto), "auto");
+}
+
+TEST(ServicePolicy, KeepImagesIsAPositiveCount) {
+  const auto three = service_policy_from_labels({{"berth.keep-images", "3"}}, "container web");
+  ASSERT_TRUE(three.ok()) << three.problems.to_string();
+  EXPECT_EQ(three.value->keep_images, 3);
+  for (const char* bad : {"0", "-1", "two", "", "1000", "2.5"}) {
+    const auto result = service_policy_from_labels({{"berth.keep-images", bad}}, "container web");
+    ASSERT_FALSE(result.ok()) << bad;
+    EXPECT_NE(result.problems.to_string().find("container web: Labels[\"berth.keep-images\"]: "), std::string::npos)
+        << result.problems.to_string();
+  }
 }
 
 }  // namespace

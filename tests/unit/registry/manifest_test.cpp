@@ -307,6 +307,7 @@ TEST(ParseManifest, ImageManifests) {
   EXPECT_EQ(docker.kind, ManifestKind::kImage);
   EXPECT_EQ(docker.media_type, kDockerManifestV2);
   EXPECT_EQ(docker.config_digest, digest_of('e'));
+  EXPECT_EQ(docker.image_bytes, 1469 + 2811321);  // what the disk guard expects a pull to download
   EXPECT_TRUE(docker.index.manifests.empty());
 
   // An OCI manifest without mediaType, served with a generic Content-Type: recognised by its shape.
@@ -314,6 +315,7 @@ TEST(ParseManifest, ImageManifests) {
   const Manifest shaped = parse_ok(oci, "application/octet-stream");
   EXPECT_EQ(shaped.media_type, kOciManifest);
   EXPECT_EQ(shaped.config_digest, digest_of('7'));
+  EXPECT_EQ(shaped.image_bytes, 0);  // sizes missing: nothing known
   // The same body under its proper Content-Type (with parameters).
   EXPECT_EQ(parse_ok(oci, "application/vnd.oci.image.manifest.v1+json; charset=utf-8").media_type, kOciManifest);
   // The body's mediaType is used when Content-Type says nothing useful.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -186,6 +187,62 @@ TEST_F(StoreTest, QuarantinePersistsAndReleases) {
   EXPECT_EQ(s.quarantined().size(), 1u);
   ASSERT_TRUE(s.release("web", "sha256:bad"));
   EXPECT_FALSE(s.is_quarantined("web", "sha256:bad"));
+}
+
+PulledImage pulled(const std::string& id, std::int64_t used_ms) {
+  return PulledImage{"web", "sha256:" + id, "sha256:d" + id, 1000, used_ms};
+}
+
+TEST(ImageRetention, KeepsTheRunningAndTheMostRecentlyUsedAndRemovesTheRest) {
+  // Ten versions berth pulled, v9 running: with the default of 2, v8 stays for `berth rollback`.
+  std::vector<PulledImage> images;
+  for (int i = 0; i < 10; ++i) {
+    images.push_back(pulled("v" + std::to_string(i), 1000 + i));
+  }
+  auto removed = images_to_remove(images, 2, "sha256:v9", {"sha256:v9"});
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{"sha256:v0", "sha256:v1", "sha256:v2", "sha256:v3", "sha256:v4",
+                                               "sha256:v5", "sha256:v6", "sha256:v7"}));
+  EXPECT_EQ(images_to_remove(images, 10, "sha256:v9", {}).size(), 0u);
+  EXPECT_EQ(images_to_remove(images, 1, "sha256:v9", {}).size(), 9u);
+}
+
+TEST(ImageRetention, NeverRemovesAnImageAContainerUsesOrTheRunningOne) {
+  // v3 runs although v4 was used later (a rollback to v3); v1 is the image of a kept, failed container.
+  const std::vector<PulledImage> images{pulled("v1", 10), pulled("v2", 20), pulled("v3", 30), pulled("v4", 40)};
+  EXPECT_EQ(images_to_remove(images, 2, "sha256:v3", {"sha256:v3", "sha256:v1"}),
+            (std::vector<std::string>{"sha256:v2"}));
+  // Never used (a swap to it failed): the oldest in the order.
+  const std::vector<PulledImage> failed{pulled("ok", 50), pulled("bad", 0), pulled("old", 40)};
+  EXPECT_EQ(images_to_remove(failed, 2, "sha256:ok", {}), (std::vector<std::string>{"sha256:bad"}));
+}
+
+TEST(ImageRetention, ARunningImageBerthDidNotPullTakesASlot) {
+  // The user's own image runs: with 2 kept, only the most recent of berth's stays beside it.
+  const std::vector<PulledImage> images{pulled("a", 10), pulled("b", 20)};
+  EXPECT_EQ(images_to_remove(images, 2, "sha256:users", {"sha256:users"}), (std::vector<std::string>{"sha256:a"}));
+}
+
+TEST_F(StoreTest, PulledImagesSurviveARestart) {
+  {
+    StateStore store(dir_.string());
+    ASSERT_TRUE(store.open());
+    ASSERT_TRUE(store.record_pulled(pulled("v1", 0)));
+    ASSERT_TRUE(store.record_pulled(PulledImage{"db", "sha256:x", "sha256:dx", 5, 0}));
+    ASSERT_TRUE(store.mark_used("web", "sha256:v1", 1234));
+    ASSERT_TRUE(store.mark_used("web", "sha256:unknown", 1234));  // not berth's: ignored
+  }
+  StateStore store(dir_.string());
+  ASSERT_TRUE(store.open());
+  const auto web = store.pulled_images("web");
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_EQ(web[0].image_id, "sha256:v1");
+  EXPECT_EQ(web[0].digest, "sha256:dv1");
+  EXPECT_EQ(web[0].bytes, 1000);
+  EXPECT_EQ(web[0].used_ms, 1234);
+  ASSERT_TRUE(store.forget_pulled("web", "sha256:v1"));
+  EXPECT_TRUE(store.pulled_images("web").empty());
+  EXPECT_EQ(store.pulled_images("db").size(), 1u);
 }
 
 }  // namespace
