@@ -123,6 +123,9 @@ class Agent final : public control::ApiBackend {
   boost::asio::awaitable<common::Result<swap::SwapPlan>> plan_for(Service s, registry::ImageReference ref);
   // The value of a task definition's secret (SSM or Secrets Manager), with the instance role.
   boost::asio::awaitable<common::Result<std::string>> read_secret(const std::string& value_from);
+  // The variables a service's S3 environment files add to (or change in) its recorded environment, read now
+  // with the instance role; never recorded.
+  boost::asio::awaitable<common::Result<std::vector<std::string>>> s3_environment(const FileService& file);
   // True while the service must stay in the map: a swap or other work on it is running.
   bool in_use(const Service& s) const;
   void spawn(std::function<boost::asio::awaitable<void>()> work);
@@ -146,8 +149,8 @@ class Agent final : public control::ApiBackend {
   docker::DockerClient docker_;
   state::StateStore store_;
   swap::SwapEngine engine_;
+  aws::AwsClient aws_;  // before registry_, which logs in to ECR with it
   registry::RegistryClient registry_;
-  aws::AwsClient aws_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<control::Notifier> notifier_;
   std::map<std::string, Service> services_;

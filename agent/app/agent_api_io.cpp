@@ -301,6 +301,16 @@ std::string Agent::metrics_text() const {
   for (const auto& [key, value] : counters_) {
     out += "berth_" + key + " " + std::to_string(value) + "\n";
   }
+  const auto& aws = aws_.tally();
+  for (const auto& [kind, value] : {std::pair{"imds_token", aws.imds_token},
+                                    {"imds_credentials", aws.imds_credentials},
+                                    {"imds_region", aws.imds_region},
+                                    {"s3", aws.objects}}) {
+    out += std::string("berth_aws_requests{kind=\"") + kind + "\"} " + std::to_string(value) + "\n";
+  }
+  for (const auto& [service, value] : aws.calls_by_service) {
+    out += "berth_aws_requests{kind=\"" + service + "\"} " + std::to_string(value) + "\n";
+  }
   return out;
 }
 

@@ -43,6 +43,12 @@ std::string config_dir_of(const std::string& config_path) {
   return parent.empty() ? std::string(".") : parent.string();
 }
 
+registry::RegistryClientSettings registry_settings(const config::AgentConfig& config, aws::AwsClient& aws) {
+  auto settings = registry::RegistryClientSettings::from_config(config);
+  settings.aws = &aws;
+  return settings;
+}
+
 }  // namespace
 
 std::int64_t now_ms() {
@@ -63,8 +69,8 @@ Agent::Agent(net::any_io_executor executor, std::string config_path, Desired des
       docker_(executor, config_.docker.socket),
       store_(config_.state_dir),
       engine_(docker_, store_),
-      registry_(executor, registry::RegistryClientSettings::from_config(config_)),
       aws_(executor, config_.aws),
+      registry_(executor, registry_settings(config_, aws_)),
       file_stamps_(desired_.stamps) {}
 
 Agent::~Agent() = default;

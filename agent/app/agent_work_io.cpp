@@ -3,6 +3,8 @@
 
 #include "app/systemd.hpp"
 #include "common/text.hpp"
+#include "config/docker_mapping.hpp"
+#include "config/env_file.hpp"
 #include "health/probe.hpp"
 #include "swap/recreate.hpp"
 
@@ -76,6 +78,10 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   }
   ++counters_["checks{registry=\"" + ref->registry + "\"}"];
   auto newest = co_await registry_.check(*ref);
+  if (newest) {
+    counters_["registry_requests{registry=\"" + ref->registry + "\"}"] += newest->requests_made;
+    counters_["token_requests{registry=\"" + ref->registry + "\"}"] += newest->token_requests;
+  }
   if (!newest) {
     ++counters_["check_errors{registry=\"" + ref->registry + "\"}"];
     s.failures = std::min(s.failures + 1, 8);
@@ -137,6 +143,47 @@ net::awaitable<Result<std::string>> Agent::read_secret(const std::string& value_
   co_return aws::parse_secret_value(*source, *body);
 }
 
+net::awaitable<Result<std::vector<std::string>>> Agent::s3_environment(const FileService& file) {
+  const auto& c = file.container();
+  config::EnvFileContents contents = file.env_files;
+  bool any = false;
+  for (const auto& arn : c.environment_files) {
+    if (!config::is_s3_environment_file(arn) || contents.contains(arn)) {
+      continue;
+    }
+    any = true;
+    auto object = aws::parse_s3_arn(arn);
+    if (!object) {
+      co_return object.error();
+    }
+    auto text = co_await aws_.get_object(object->bucket, object->key, "");
+    if (!text) {
+      co_return text.error().context("environment file " + arn);
+    }
+    auto parsed = config::parse_env_file(*text, arn);
+    if (!parsed.ok()) {
+      co_return common::make_error(ErrorKind::kInvalidArgument, parsed.problems.to_string());
+    }
+    contents[arn] = std::move(*parsed.value);
+  }
+  if (!any) {
+    co_return std::vector<std::string>{};
+  }
+  auto merged = config::resolve_environment(c, contents);
+  if (!merged) {
+    co_return merged.error();
+  }
+  // What the S3 files add or change: the rest is in the recorded body already.
+  const auto recorded = file.create_body.value("Env", json::array());
+  std::vector<std::string> added;
+  for (auto& variable : *merged) {
+    if (std::find(recorded.begin(), recorded.end(), variable) == recorded.end()) {
+      added.push_back(std::move(variable));
+    }
+  }
+  co_return added;
+}
+
 net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::ImageReference ref) {
   swap::SwapPlan p;
   p.service = s.name;
@@ -175,6 +222,11 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
       }
       p.secret_env.push_back(secret.name + "=" + *value);
     }
+    auto from_s3 = co_await s3_environment(*s.file);
+    if (!from_s3) {
+      co_return from_s3.error();
+    }
+    p.secret_env.insert(p.secret_env.end(), from_s3->begin(), from_s3->end());
   } else {
     // A hand-started container: recreated from what Docker knows of it, minus its old image's defaults.
     auto inspect = co_await docker_.inspect_container(s.name);

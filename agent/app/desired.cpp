@@ -123,7 +123,7 @@ Desired load_services(const config::AgentConfig& agent, const std::string& confi
         d.problems.add(label, "containerDefinitions[" + std::to_string(i) + "]", body.error().message);
         continue;
       }
-      FileService s{paths[k], loaded.task, i, *body, {}};
+      FileService s{paths[k], loaded.task, i, *body, {}, env_files};
       s.spec_hash = (*body)["Labels"].value("berth.spec-hash", std::string());
       d.services.push_back(std::move(s));
     }

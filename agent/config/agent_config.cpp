@@ -199,6 +199,14 @@ void read_registry(const std::string& host, const Json& value, const ProblemSink
   settings.password = reader.string("password");
   settings.password_file = absolute_path(reader, "password_file");
   settings.ca_file = absolute_path(reader, "ca_file");
+  if (auto auth = reader.string("auth")) {
+    if (*auth != "ecr") {
+      reader.report("auth", "\"" + *auth +
+                                "\" is not a way to log in: \"ecr\" (GetAuthorizationToken with the "
+                                "instance role), or leave auth out");
+    }
+    settings.ecr = *auth == "ecr";
+  }
   const bool has_username = reader.find("username") != nullptr;
   const bool has_password = reader.find("password") != nullptr;
   const bool has_password_file = reader.find("password_file") != nullptr;
@@ -208,6 +216,9 @@ void read_registry(const std::string& host, const Json& value, const ProblemSink
     reader.report_here("username needs a password_file (or password)");
   } else if (!has_username && (has_password || has_password_file)) {
     reader.report_here("a password needs a username");
+  }
+  if (settings.ecr && has_username) {
+    reader.report("auth", "\"ecr\" logs in with the instance role: give either auth or username, not both");
   }
   reader.finish();
   config.registries[host] = std::move(settings);

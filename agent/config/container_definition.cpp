@@ -248,15 +248,21 @@ void read_environment_files(ObjectReader& c, ContainerSpec& spec) {
   for_each_object(c, "environmentFiles", [&](ObjectReader& f, std::size_t) {
     const auto value = f.string("value");
     if (auto type = f.string("type")) {
-      if (*type == "s3") {
-        f.report("type",
-                 "berth reads environment files from this host, not from S3: copy the file to the host and "
-                 "give its absolute path as value, without type");
-      } else {
+      if (*type != "s3") {
         f.report("type", "\"" + *type +
-                             "\" is not a type; leave type out and give the absolute path of a file on "
-                             "this host as value");
+                             "\" is not a type: s3 (value: the object's ARN), or leave type out and give the "
+                             "absolute path of a file on this host as value");
+        return;
       }
+      if (!value) {
+        if (f.find("value") == nullptr) f.report_here("needs a value: the ARN of the S3 object");
+        return;
+      }
+      if (auto object = aws::parse_s3_arn(*value); !object) {
+        f.report("value", object.error().message);
+        return;
+      }
+      spec.environment_files.push_back(*value);  // read from S3 when the container is created
       return;
     }
     if (!value) {
@@ -264,9 +270,7 @@ void read_environment_files(ObjectReader& c, ContainerSpec& spec) {
       return;
     }
     if (common::starts_with(*value, "arn:")) {
-      f.report("value", "\"" + *value +
-                            "\" is an AWS resource; berth reads environment files from this host: copy "
-                            "it to the host and give its absolute path");
+      f.report("value", "\"" + *value + "\" is an AWS resource: add \"type\": \"s3\" to read it from S3");
       return;
     }
     if (auto problem = absolute_path_problem(*value); !problem.empty()) {

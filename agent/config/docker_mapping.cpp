@@ -185,6 +185,9 @@ common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec
   };
   for (const auto& path : container.environment_files) {
     const auto it = env_files.find(path);
+    if (it == env_files.end() && is_s3_environment_file(path)) {
+      continue;  // not read yet: added when the container is created
+    }
     if (it == env_files.end()) {
       return common::make_error(common::ErrorKind::kInvalidArgument,
                                 "container " + container.name + ": environment file " + path + " was not read");
@@ -236,6 +239,9 @@ common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const Contai
   json hashed = body;
   for (const auto& secret : c.secrets) {
     hashed["BerthSecrets"].push_back({secret.name, secret.value_from});
+  }
+  for (const auto& file : c.environment_files) {
+    if (is_s3_environment_file(file)) hashed["BerthEnvironmentFiles"].push_back(file);
   }
   body["Labels"][std::string(kLabelSpecHash)] = spec_hash(hashed);
   return body;

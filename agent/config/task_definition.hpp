@@ -134,7 +134,9 @@ struct ContainerSpec {
   std::vector<PortMapping> port_mappings;
   std::vector<EnvVar> environment;
   std::vector<SecretVar> secrets;
-  std::vector<std::string> environment_files;  // absolute paths on the host, read by the agent
+  // Absolute paths on the host, read when the files are loaded, and ARNs of S3 objects (type s3), read
+  // when the container is created; in the task definition's order.
+  std::vector<std::string> environment_files;
   std::vector<std::string> command;            // empty: the image's CMD
   std::vector<std::string> entry_point;        // empty: the image's ENTRYPOINT
   std::string working_directory;

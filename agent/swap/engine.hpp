@@ -36,7 +36,9 @@ struct SwapPlan {
   nlohmann::json create_body;                               // POST /containers/create body
   nlohmann::json extra_networks = nlohmann::json::array();  // [{"network", "endpoint"}] joined after create
   std::string registry_auth;                                // X-Registry-Auth, never written to disk
-  std::vector<std::string> secret_env;  // "NAME=value" from secrets, added to Env at create, never written to disk
+  // "NAME=value" from secrets and S3 environment files: added to Env at create (replacing a variable of the
+  // same name), never written to disk.
+  std::vector<std::string> secret_env;
   std::string platform;                 // "linux/arm64" when not the daemon's own
 };
 

@@ -424,7 +424,14 @@ net::awaitable<Status> SwapEngine::pull(SwapRecord& r, const std::string& regist
 net::awaitable<Status> SwapEngine::create_new(SwapRecord& r, const std::vector<std::string>& secret_env) {
   json body = r.create_body;  // the journal keeps the body without the secrets' values
   for (const auto& variable : secret_env) {
-    body["Env"].push_back(variable);
+    // A variable of the same name in the recorded environment gives way: Docker would pass both.
+    const std::string prefix = variable.substr(0, variable.find('=') + 1);
+    json env = json::array();
+    for (const auto& kept : body.value("Env", json::array())) {
+      if (!kept.is_string() || !kept.get<std::string>().starts_with(prefix)) env.push_back(kept);
+    }
+    env.push_back(variable);
+    body["Env"] = std::move(env);
   }
   auto id = co_await docker_.create_container(next_name(r.service), body);
   if (!id) {

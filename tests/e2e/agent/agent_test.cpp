@@ -239,6 +239,25 @@ class AgentE2E : public ::testing::Test {
 
   std::string agent_log() const { return read_text(dir_ / "agent.log"); }
 
+  // A request to the fake AWS endpoint's test controls (/_fake/...) with `body` as is; its answer's body.
+  RunResult fake_aws(const std::string& base, const std::string& method, const std::string& path,
+                     const std::string& body = {}) {
+    write_text(dir_ / "fake-body", body);
+    return shell("curl -sf -X " + method + " --data-binary @" + (dir_ / "fake-body").string() + " " + base + path);
+  }
+
+  // A counter of the agent's /metrics (the sample named exactly `sample`, labels included); -1 when absent.
+  long metric(const std::string& sample) {
+    auto r = shell("curl -sf --unix-socket " + (dir_ / "api.sock").string() + " http://berth/metrics");
+    std::istringstream lines(r.output);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with(sample + " ")) {
+        return std::stol(line.substr(sample.size() + 1));
+      }
+    }
+    return -1;
+  }
+
   // `docker inspect --format FORMAT name`, without the trailing newline.
   static std::string inspect(const std::string& name, const std::string& format) {
     auto r = shell("docker inspect --format '" + format + "' " + name);
@@ -703,8 +722,7 @@ TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
   const std::string sm_value = "sm-value-" + name_;
   const std::string parameter = "/berth-e2e/" + name_ + "/db";
   const auto fake_put = [&](const std::string& path, const json& body) {
-    write_text(dir_ / "fake-body.json", body.dump());
-    return shell("curl -sf -X PUT --data-binary @" + (dir_ / "fake-body.json").string() + " " + aws + path);
+    return fake_aws(aws, "PUT", path, body.dump());
   };
   ASSERT_EQ(fake_put("/_fake/ssm/" + parameter, {{"Type", "SecureString"}, {"Value", ssm_value}}).exit_code, 0);
   auto put = fake_put("/_fake/secrets/berth-e2e-" + name_, {{"SecretString", json{{"pw", sm_value}}.dump()}});
@@ -743,6 +761,122 @@ TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
       << agent_log();
   EXPECT_EQ(http_get(port_), "v2");
   EXPECT_TRUE(agent_->running()) << agent_log();
+}
+
+// The whole of a host on EC2 with an instance role and no credential helper: the image is on ECR (the test
+// environment's token registry under an ECR name, whose token server takes the passwords the fake ECR hands
+// out), the task definition has an SSM secret, a Secrets Manager secret and an S3 environment file. It is
+// deployed and swapped; the values reach the container and appear nowhere under berth's state directory or
+// in its log; a warm check is one HEAD; with the instance's credentials and every ECR login expired, the next
+// check renews them with one IMDS round and one accepted GetAuthorizationToken.
+TEST_F(AgentE2E, OnEcrWithSecretsAndAnS3EnvironmentFileThroughTheInstanceRole) {
+  BERTH_REQUIRE_ENV(aws, "BERTH_TEST_FAKE_AWS");
+  BERTH_REQUIRE_ENV(ecr, "BERTH_TEST_REGISTRY_ECR");
+  BERTH_REQUIRE_ENV(token_registry, "BERTH_TEST_REGISTRY_TOKEN");
+  BERTH_REQUIRE_ENV(docker_config, "BERTH_TEST_DOCKER_CONFIG");
+  // Pushed through the token registry (user berth); the ECR name serves the same storage.
+  const std::string pushed = token_registry + "/private/" + name_ + ":live";
+  const std::string image = ecr + "/private/" + name_ + ":live";
+  const auto push_ecr = [&](const std::string& version) {
+    return shell("docker pull -q " + source_repo_ + ":" + version + " >/dev/null && docker tag " + source_repo_ + ":" +
+                 version + " " + pushed + " && DOCKER_CONFIG=" + docker_config + " docker push -q " + pushed);
+  };
+  const std::string ssm_value = "ssm-value-" + name_;
+  const std::string sm_value = "sm-value-" + name_;
+  const std::string s3_value = "s3-value-" + name_;
+  const std::string parameter = "/berth-e2e/" + name_ + "/token";
+  ASSERT_EQ(fake_aws(aws, "PUT", "/_fake/ssm/" + parameter, json{{"Type", "SecureString"}, {"Value", ssm_value}}.dump())
+                .exit_code,
+            0);
+  auto secret = fake_aws(aws, "PUT", "/_fake/secrets/berth-e2e-ecr-" + name_, json{{"SecretString", sm_value}}.dump());
+  ASSERT_EQ(secret.exit_code, 0) << secret.output;
+  const std::string key = name_ + "/app.env";
+  ASSERT_EQ(fake_aws(aws, "PUT", "/_fake/s3/berth-e2e-bucket/" + key,
+                     "# from S3\nFROM_S3=" + s3_value + "\nGREETING=from the file\n")
+                .exit_code,
+            0);
+  set_config("aws", {{"endpoints", {{"imds", aws}, {"ecr", aws}, {"ssm", aws}, {"secretsmanager", aws}, {"s3", aws}}}});
+  set_config("poll", {{"interval", "1h"}, {"jitter", "0%"}});  // checks only when asked: counted exactly
+  auto pushed_v1 = push_ecr("v1");
+  ASSERT_EQ(pushed_v1.exit_code, 0) << pushed_v1.output;
+  json task = web_task();
+  auto& c = task["containerDefinitions"][0];
+  c["image"] = image;
+  c["secrets"] = {{{"name", "SSM_TOKEN"}, {"valueFrom", parameter}},
+                  {{"name", "SM_PASSWORD"}, {"valueFrom", json::parse(secret.output).at("ARN")}}};
+  c["environmentFiles"] = {{{"type", "s3"}, {"value", "arn:aws:s3:::berth-e2e-bucket/" + key}}};
+  c["environment"] = {{{"name", "GREETING"}, {"value", "from the task"}}};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 90s)) << agent_log();
+  const auto env_of_container = [&] {
+    return shell("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' " + name_).output;
+  };
+  const auto expect_env = [&] {
+    const std::string env = env_of_container();
+    EXPECT_NE(env.find("SSM_TOKEN=" + ssm_value + "\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("SM_PASSWORD=" + sm_value + "\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("FROM_S3=" + s3_value + "\n"), std::string::npos) << env;
+    // environment wins over the file, and the variable is there once.
+    EXPECT_NE(env.find("GREETING=from the task\n"), std::string::npos) << env;
+    EXPECT_EQ(env.find("GREETING=from the file"), std::string::npos) << env;
+  };
+  expect_env();
+
+  // Warm checks: one HEAD each, no token, no AWS request.
+  const std::string registry_label = "{registry=\"" + ecr + "\"}";
+  ASSERT_EQ(berth({"check", name_}).exit_code, 0) << agent_log();
+  const long requests = metric("berth_registry_requests" + registry_label);
+  const long tokens = metric("berth_token_requests" + registry_label);
+  const long ecr_calls = metric("berth_aws_requests{kind=\"ecr\"}");
+  ASSERT_GE(ecr_calls, 1) << "the first check logged in to ECR";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(berth({"check", name_}).exit_code, 0) << agent_log();
+  }
+  EXPECT_EQ(metric("berth_registry_requests" + registry_label) - requests, 3) << "one HEAD per warm check";
+  EXPECT_EQ(metric("berth_token_requests" + registry_label), tokens);
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"ecr\"}"), ecr_calls);
+
+  // A swap: pulled from ECR with the login, secrets and S3 file read again for the new container.
+  ASSERT_EQ(push_ecr("v2").exit_code, 0);
+  auto update = berth({"update", name_, "--wait"});
+  EXPECT_EQ(update.exit_code, 0) << update.output << agent_log();
+  ASSERT_TRUE(serves("v2", 90s)) << agent_log();
+  expect_env();
+
+  // The instance's credentials and every ECR login stop working. The next check that needs the login (a
+  // second service, on another repository, so no token of the registry's is cached for it) logs in again:
+  // one IMDS credentials request (the IMDS session token is still good), GetAuthorizationToken refused
+  // with the old credentials, then accepted with the new ones; the new service is pulled with that login.
+  const std::string pushed_b = token_registry + "/private/" + name_ + "-b:live";
+  ASSERT_EQ(shell("docker pull -q " + source_repo_ + ":v3 >/dev/null && docker tag " + source_repo_ + ":v3 " +
+                  pushed_b + " && DOCKER_CONFIG=" + docker_config + " docker push -q " + pushed_b)
+                .exit_code,
+            0);
+  ASSERT_EQ(fake_aws(aws, "POST", "/_fake/expire-credentials").exit_code, 0);
+  ASSERT_EQ(fake_aws(aws, "POST", "/_fake/expire-ecr").exit_code, 0);
+  const long imds_tokens = metric("berth_aws_requests{kind=\"imds_token\"}");
+  const long imds_credentials = metric("berth_aws_requests{kind=\"imds_credentials\"}");
+  const long ecr_before = metric("berth_aws_requests{kind=\"ecr\"}");
+  const std::uint16_t port_b = reserve_port();
+  json def_b = container_def(name_ + "b", port_b);
+  def_b["image"] = ecr + "/private/" + name_ + "-b:live";
+  write_service(json{{"family", name_ + "b"}, {"networkMode", "bridge"}, {"containerDefinitions", {def_b}}}, "b");
+  EXPECT_TRUE(eventually([&] { return http_get(port_b) == "v3"; }, 90s)) << agent_log();
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"imds_token\"}") - imds_tokens, 0);
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"imds_credentials\"}") - imds_credentials, 1);
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"ecr\"}") - ecr_before, 2) << "refused with the old credentials, "
+                                                                           "then accepted: one new login";
+  EXPECT_EQ(http_get(port_), "v2");
+
+  // Nowhere else.
+  for (const auto& value : {ssm_value, sm_value, s3_value}) {
+    EXPECT_EQ(shell("grep -rlF -- '" + value + "' " + (dir_ / "state").string() + " || true").output, "") << value;
+    EXPECT_EQ(agent_log().find(value), std::string::npos) << value;
+  }
+  agent_.reset();
+  shell("docker rmi " + pushed + " " + image + " " + pushed_b + " " + def_b["image"].get<std::string>() +
+        " >/dev/null 2>&1");
 }
 
 // A service file changed while an image update of its service is still in its monitor window: the change

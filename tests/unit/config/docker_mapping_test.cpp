@@ -263,6 +263,31 @@ TEST(DockerMapping, MissingEnvironmentFileIsAnError) {
   EXPECT_EQ(body.error().message, "container shop-db: environment file /etc/berth/env/shop-db.env was not read");
 }
 
+// An S3 environment file is read when the container is created: at load it is left out of the environment,
+// the files on this host are read, and its ARN is part of the spec hash.
+TEST(DockerMapping, AnS3EnvironmentFileIsLeftForCreation) {
+  const std::string text = one_container(
+      R"("environmentFiles": [{"type": "s3", "value": "arn:aws-cn:s3:::my.bucket/dir/app.env"}, {"value": "/etc/app.env"}],
+         "environment": [{"name": "B", "value": "task"}])");
+  const TaskSpec task = loaded(text);
+  EXPECT_EQ(task.containers[0].environment_files,
+            (std::vector<std::string>{"arn:aws-cn:s3:::my.bucket/dir/app.env", "/etc/app.env"}));
+  EXPECT_EQ(environment_files(task), std::vector<std::string>{"/etc/app.env"});
+  const EnvFileContents local{{"/etc/app.env", {{"A", "local"}, {"B", "file"}}}};
+  EXPECT_EQ(body_of(task, 0, local)["Env"], json::parse(R"(["A=local", "B=task"])"));
+  // With the S3 file read, the later file wins over the earlier, and environment over both.
+  EnvFileContents all = local;
+  all["arn:aws-cn:s3:::my.bucket/dir/app.env"] = {{"A", "s3"}, {"B", "s3"}, {"C", "s3"}};
+  EXPECT_EQ(resolve_environment(task.containers[0], all).value(),
+            (std::vector<std::string>{"A=local", "B=task", "C=s3"}));
+  const auto hash = [&](const std::string& t) { return body_of(loaded(t), 0, local)["Labels"]["berth.spec-hash"]; };
+  EXPECT_NE(
+      hash(text),
+      hash(one_container(
+          R"("environmentFiles": [{"type": "s3", "value": "arn:aws-cn:s3:::my.bucket/dir/other.env"}, {"value": "/etc/app.env"}],
+                               "environment": [{"name": "B", "value": "task"}])")));
+}
+
 TEST(DockerMapping, SpecHashFollowsWhatShapesTheContainer) {
   const auto hash_of = [](const std::string& text, const EnvFileContents& env = {}) {
     const TaskSpec task = loaded(text);

@@ -246,15 +246,19 @@ TEST(TaskValidation, Environment) {
 TEST(TaskValidation, EnvironmentFiles) {
   EXPECT_EQ(
       container_problems(
-          R"("environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env"}, {"value": "app.env"}, {"value": "/x.env", "type": "file"}, {"type": "s3"}, {}])"),
-      (Lines{kC + "environmentFiles[0].value: \"arn:aws:s3:::bucket/app.env\" is an AWS resource; berth reads "
-                  "environment files from this host: copy it to the host and give its absolute path",
+          R"("environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env"}, {"value": "app.env"}, {"value": "/x.env", "type": "file"}, {"type": "s3"}, {}, {"type": "s3", "value": "/x.env"}, {"type": "s3", "value": "arn:aws:s3:::bucket"}, {"type": "s3", "value": "arn:aws:s3:::Bucket_1/a.env"}])"),
+      (Lines{kC + "environmentFiles[0].value: \"arn:aws:s3:::bucket/app.env\" is an AWS resource: add \"type\": "
+                  "\"s3\" to read it from S3",
              kC + "environmentFiles[1].value: \"app.env\" is not an absolute path",
-             kC + "environmentFiles[2].type: \"file\" is not a type; leave type out and give the absolute path "
-                  "of a file on this host as value",
-             kC + "environmentFiles[3].type: berth reads environment files from this host, not from S3: copy "
-                  "the file to the host and give its absolute path as value, without type",
-             kC + "environmentFiles[4]: needs a value: the absolute path of a file on this host"}));
+             kC + "environmentFiles[2].type: \"file\" is not a type: s3 (value: the object's ARN), or leave type "
+                  "out and give the absolute path of a file on this host as value",
+             kC + "environmentFiles[3]: needs a value: the ARN of the S3 object",
+             kC + "environmentFiles[4]: needs a value: the absolute path of a file on this host",
+             kC + "environmentFiles[5].value: \"/x.env\": not the ARN of an S3 object: arn:aws:s3:::<bucket>/<key>",
+             kC + "environmentFiles[6].value: \"arn:aws:s3:::bucket\": names a bucket but no object: "
+                  "arn:aws:s3:::<bucket>/<key>",
+             kC + "environmentFiles[7].value: \"arn:aws:s3:::Bucket_1/a.env\": \"Bucket_1\" is not a bucket name (3 "
+                  "to 63 lowercase letters, digits, dots and hyphens)"}));
 }
 
 TEST(TaskValidation, MemoryAndCpu) {
