@@ -172,7 +172,8 @@ docker_push() { # docker_push REF
 
 ensure_certs_d() {
   local host dir
-  for host in "127.0.0.1:$PORT_BASIC" "127.0.0.1:$PORT_TOKEN" "127.0.0.1:$PORT_TOKEN_SERVER" "$ECR_HOST:$PORT_ECR"; do
+  for host in "127.0.0.1:$PORT_BASIC" "127.0.0.1:$PORT_TOKEN" "127.0.0.1:$PORT_TOKEN_SERVER" "$ECR_HOST:$PORT_ECR" \
+    "$ECR_REALM_HOST:$PORT_TOKEN_SERVER"; do
     dir=/etc/docker/certs.d/$host
     if ! cmp -s "$CA" "$dir/ca.crt"; then
       mkdir -p "$dir"
