@@ -1,13 +1,19 @@
 #include "support/http_probe.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <random>
+#include <string>
 
 namespace berth::test {
 
@@ -23,16 +29,35 @@ constexpr std::chrono::milliseconds kAnswerBound{2000};
 }  // namespace
 
 std::uint16_t reserve_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  constexpr int kFirst = 20000;
+  constexpr int kCount = 12000;  // up to 31999, below the ephemeral range
+  static std::mt19937 random(std::random_device{}());
+  const std::string dir = "/tmp/berth-test-ports";
+  ::mkdir(dir.c_str(), 0777);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = kFirst + static_cast<int>(random() % kCount);
+    const int lock = ::open((dir + "/" + std::to_string(port)).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock < 0) {
+      continue;
+    }
+    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+      ::close(lock);  // another test process holds it
+      continue;
+    }
+    // Free now? (A port of a program that is not a test.)
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (free) {
+      return static_cast<std::uint16_t>(port);  // the lock stays open until the process ends
+    }
+    ::close(lock);
+  }
+  std::abort();  // 1000 ports taken: something is badly wrong on this machine
 }
 
 std::string http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {

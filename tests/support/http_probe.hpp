@@ -10,7 +10,10 @@
 
 namespace berth::test {
 
-// A free TCP port on 127.0.0.1 (bound and released; fine for a test that publishes it right away).
+// A free TCP port on 127.0.0.1 for a test to publish or listen on: below the kernel's ephemeral range
+// (32768 and up), so no outgoing connection of another test can take it in the meantime, and held for
+// this process by a lock file under /tmp/berth-test-ports, so that tests running in parallel never get
+// the same one. The lock goes with the process.
 std::uint16_t reserve_port();
 
 // One blocking GET of http://127.0.0.1:port/path with a short timeout; the body, or empty on any failure.
