@@ -63,9 +63,10 @@ bool is_ecs_image_char(char ch) {
 
 void read_name_and_image(ObjectReader& c, ContainerSpec& spec) {
   if (auto name = c.string("name")) {
-    if (!is_docker_name(*name) || name->size() > 255) {
+    const bool one_character = name->size() == 1 && std::isalnum(static_cast<unsigned char>(name->front())) != 0;
+    if ((!is_docker_name(*name) && !one_character) || name->size() > 255) {
       c.report("name", "\"" + *name +
-                           "\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', starting "
+                           "\" is not a valid container name: 1 to 255 letters, digits, '_', '.' or '-', starting "
                            "with a letter or digit");
     } else if (name->find(".berth-") != std::string::npos) {
       c.report("name", "\"" + *name + "\": names containing \".berth-\" are kept for berth's own containers");

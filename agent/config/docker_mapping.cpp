@@ -164,7 +164,7 @@ void add_network(const TaskSpec& task, const ContainerSpec& c, json& body, json&
   }
   const std::string network = task.network_name();
   host_config["NetworkMode"] = network;
-  json endpoint = {{"Aliases", json::array({c.name})}};
+  json endpoint = {{"Aliases", json::array({c.alias.empty() ? c.name : c.alias})}};
   // On a user network, links are aliases of the endpoint rather than legacy /etc/hosts links.
   if (!c.links.empty()) endpoint["Links"] = c.links;
   body["NetworkingConfig"] = {{"EndpointsConfig", {{network, std::move(endpoint)}}}};

@@ -128,7 +128,10 @@ enum class RestartMode { kUnlessStopped, kOnFailure, kNo };
 std::string_view to_string(RestartMode mode);
 
 struct ContainerSpec {
-  std::string name;  // also the Docker container name
+  std::string name;  // also the Docker container name (and the service's)
+  // Its name on the task's network: the task definition's name. Differs from `name` only for a name of one
+  // character, which ECS takes and Docker does not: that container runs as "<family>-<name>".
+  std::string alias;
   std::string image;
   bool essential = true;
   std::vector<PortMapping> port_mappings;

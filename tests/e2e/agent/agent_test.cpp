@@ -571,6 +571,35 @@ TEST_F(AgentE2E, ABridgeTaskChainsLinksAndVolumesFrom) {
   EXPECT_LT(at_b, at_c);
 }
 
+// Two ECS habits Docker does not share: containers named with one character (they run as "<family>-a" and
+// answer to "a" on the task's network; the link follows the rename) and a health check command without
+// "CMD" in front (run as one).
+TEST_F(AgentE2E, OneCharacterNamesAndABareHealthCheckCommandRunAsOnEcs) {
+  auto def = [&](const std::string& name) {
+    json d = container_def(name, 0);
+    d["image"] = source_repo_ + ":v3";
+    d.erase("portMappings");
+    d["dockerLabels"].erase("berth.probe");
+    d["command"] = {"sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"};
+    return d;
+  };
+  json a = def("a");
+  json b = def("b");
+  b["links"] = {"a"};
+  b["healthCheck"] = {
+      {"command", {"wget", "-q", "-O", "/dev/null", "http://a/"}}, {"interval", 5}, {"timeout", 2}, {"retries", 3}};
+  write_service({{"family", name_}, {"networkMode", "bridge"}, {"containerDefinitions", {b, a}}});
+  start_agent();
+  const std::string b_name = name_ + "-b";
+  ASSERT_TRUE(eventually([&] { return inspect(b_name, "{{.State.Health.Status}}") == "healthy"; }, 90s)) << agent_log();
+  EXPECT_EQ(shell("docker exec " + b_name + " wget -q -O- http://a/").output, "v3");
+  EXPECT_EQ(inspect(b_name, "{{json .Config.Healthcheck.Test}}"),
+            R"(["CMD","wget","-q","-O","/dev/null","http://a/"])");
+  const auto names = listed_services();
+  ASSERT_TRUE(names.has_value());
+  EXPECT_NE(std::find(names->begin(), names->end(), name_ + "-a"), names->end());
+}
+
 // dependsOn HEALTHY: the app starts only once the database's ECS health check passes (the slow image
 // serves after 6 s).
 TEST_F(AgentE2E, ADependencyOnAHealthyContainerWaitsForItsHealthCheck) {

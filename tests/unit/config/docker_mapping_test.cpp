@@ -263,6 +263,16 @@ TEST(DockerMapping, MissingEnvironmentFileIsAnError) {
   EXPECT_EQ(body.error().message, "container shop-db: environment file /etc/berth/env/shop-db.env was not read");
 }
 
+// A container whose name is one character runs as "<family>-<name>" and answers to its own name on the
+// task's network.
+TEST(DockerMapping, AOneCharacterNameIsTheAliasOnTheTasksNetwork) {
+  const TaskSpec task =
+      loaded(R"({"family": "shop", "containerDefinitions": [{"name": "a", "image": "i", "memory": 64}]})");
+  const json body = body_of(task, 0);
+  EXPECT_EQ(body["Labels"]["berth.service"], "shop-a");
+  EXPECT_EQ(body["NetworkingConfig"]["EndpointsConfig"]["berth-shop"]["Aliases"], json::array({"a"}));
+}
+
 // An S3 environment file is read when the container is created: at load it is left out of the environment,
 // the files on this host are read, and its ARN is part of the spec hash.
 TEST(DockerMapping, AnS3EnvironmentFileIsLeftForCreation) {

@@ -151,11 +151,11 @@ TEST(TaskValidation, KeysGivenTwice) {
 }
 
 TEST(TaskValidation, ContainerNamesAndImages) {
-  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "a", "image": "i"}]})"),
-            Lines{kC + "name: \"a\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', starting "
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "_", "image": "i"}]})"),
+            Lines{kC + "name: \"_\" is not a valid container name: 1 to 255 letters, digits, '_', '.' or '-', starting "
                        "with a letter or digit"});
   EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "-web", "image": "i"}]})"),
-            Lines{kC + "name: \"-web\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', "
+            Lines{kC + "name: \"-web\" is not a valid container name: 1 to 255 letters, digits, '_', '.' or '-', "
                        "starting with a letter or digit"});
   EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "web.berth-prev", "image": "i"}]})"),
             Lines{kC + "name: \"web.berth-prev\": names containing \".berth-\" are kept for berth's own containers"});
@@ -168,6 +168,34 @@ TEST(TaskValidation, ContainerNamesAndImages) {
   EXPECT_EQ(
       loaded(R"({"family": "t", "containerDefinitions": [{"name": "web.v2_x-1", "image": "i"}]})").containers[0].name,
       "web.v2_x-1");
+}
+
+// ECS takes one-character container names, Docker does not: such a container runs as "<family>-<name>",
+// keeps its name as its alias on the task's network, and links, volumesFrom and dependsOn follow it.
+TEST(TaskValidation, OneCharacterContainerNamesRunUnderTheFamily) {
+  auto result = load_task_definition(R"({"family": "shop", "containerDefinitions": [
+      {"name": "a", "image": "i", "memory": 64},
+      {"name": "b", "image": "i", "memory": 64, "links": ["a", "a:db"], "volumesFrom": [{"sourceContainer": "a"}],
+       "dependsOn": [{"containerName": "a", "condition": "START"}]}]})",
+                                     "t.json");
+  ASSERT_TRUE(result.ok()) << result.problems.to_string();
+  const auto& a = result.value->containers[0];
+  const auto& b = result.value->containers[1];
+  EXPECT_EQ(a.name, "shop-a");
+  EXPECT_EQ(a.alias, "a");
+  EXPECT_EQ(b.name, "shop-b");
+  EXPECT_EQ(b.links, (std::vector<std::string>{"shop-a:a", "shop-a:db"}));
+  EXPECT_EQ(b.volumes_from[0].source_container, "shop-a");
+  EXPECT_EQ(b.depends_on[0].container, "shop-a");
+  EXPECT_EQ(result.notes.lines(),
+            (Lines{"t.json: containerDefinitions[0].name: \"a\": Docker needs two characters or more in a container "
+                   "name: it runs as \"shop-a\" (the service's name), and is \"a\" on the task's network",
+                   "t.json: containerDefinitions[1].name: \"b\": Docker needs two characters or more in a container "
+                   "name: it runs as \"shop-b\" (the service's name), and is \"b\" on the task's network"}));
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "a", "image": "i", "memory": 64},
+                                                                   {"name": "t-a", "image": "i", "memory": 64}]})"),
+            Lines{kC + "name: \"a\": Docker needs two characters or more, and \"t-a\", which berth would use "
+                       "instead, is another container's name"});
 }
 
 TEST(TaskValidation, PortMappings) {
@@ -289,6 +317,17 @@ TEST(TaskValidation, HealthCheck) {
             Lines{kC + "healthCheck.command: must be an array, not a string"});
   EXPECT_EQ(container_problems(R"("healthCheck": {"command": ["CMD", "true"], "startInterval": 5})"),
             Lines{kC + "healthCheck.startInterval: unknown key"});
+  // A program without "CMD" in front runs as one, with a note; a shell command in one string does not.
+  auto bare =
+      load_task_definition(one_container(R"("healthCheck": {"command": ["/healthcheck", "--quick"]})"), "t.json");
+  ASSERT_TRUE(bare.ok()) << bare.problems.to_string();
+  EXPECT_EQ(bare.value->containers[0].health_check->command,
+            (std::vector<std::string>{"CMD", "/healthcheck", "--quick"}));
+  EXPECT_EQ(bare.notes.lines(), Lines{kC + "healthCheck.command: neither \"CMD\" nor \"CMD-SHELL\" in front: run "
+                                           "as [\"CMD\", \"/healthcheck\", ...], the program and its arguments"});
+  EXPECT_EQ(container_problems(R"("healthCheck": {"command": ["curl -f http://localhost/"]})"),
+            Lines{kC + "healthCheck.command: must start with \"CMD\" or \"CMD-SHELL\", for example [\"CMD-SHELL\", "
+                       "\"curl -f http://localhost/ || exit 1\"]"});
 }
 
 TEST(TaskValidation, Volumes) {
