@@ -657,7 +657,10 @@ int run_fleet_command(int argc, char** argv) {
   f.hosts = std::move(*hosts);
   f.agents = std::move(*agents);
   for (const auto& h : f.hosts) {
-    f.rows.push_back(HostRow{.name = h.name, .url = h.url});
+    HostRow row;
+    row.name = h.name;
+    row.url = h.url;
+    f.rows.push_back(std::move(row));
   }
   const bool rollout = cl->action == "update" || cl->action == "rollback";
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;

@@ -279,7 +279,10 @@ std::vector<HostRow> rows_of(std::initializer_list<HostState> states) {
   std::vector<HostRow> rows;
   int n = 0;
   for (auto s : states) {
-    rows.push_back(HostRow{.name = "web-" + std::to_string(++n), .state = s});
+    HostRow row;
+    row.name = "web-" + std::to_string(++n);
+    row.state = s;
+    rows.push_back(std::move(row));
   }
   return rows;
 }
