@@ -1,6 +1,8 @@
 // The client commands over HTTP: the agent's unix socket by default, or https:// with a bearer token
 // and a CA file for a remote agent.
 #include "cli/client.hpp"
+#include "cli/client_setup.hpp"
+#include "cli/fleet.hpp"
 
 #include "cli/command_line.hpp"
 #include "cli/exit_codes.hpp"
@@ -64,6 +66,8 @@ struct Failure {
 
 using Outcome = std::variant<int, Failure>;
 
+}  // namespace
+
 common::Result<std::string> read_token_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -108,6 +112,8 @@ common::Result<std::shared_ptr<ssl::context>> make_tls(const ClientOptions& o) {
   }
   return ctx;
 }
+
+namespace {
 
 common::Result<http::Endpoint> endpoint_for(const ClientOptions& o) {
   auto url = parse_agent_url(o.url);
@@ -527,6 +533,9 @@ std::variant<std::optional<std::string>, Failure> token_for(const ClientOptions&
 }  // namespace
 
 int run_client_command(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "fleet") {
+    return run_fleet_command(argc, argv);
+  }
   auto cl = parse_command_line(argc, argv);
   const std::string_view command = argc > 1 ? argv[1] : "";
   if (!cl) {

@@ -354,6 +354,7 @@ def markdown(results):
     registry = load(os.path.join(results, "registry.json"))
     foot = load(os.path.join(results, "footprint.json"))
     api = load(os.path.join(results, "api.json"))
+    fleet = load(os.path.join(results, "fleet.json"))
     L = []
     w = L.append
     w("# Benchmarks")
@@ -565,6 +566,29 @@ def markdown(results):
               f"{fmt(r['non_2xx'])} |")
         w("")
         w("wrk and the agent share the two cores, so these are lower bounds of what the agent serves.")
+        w("")
+
+    if fleet:
+        w("## 6. Fleet rollouts")
+        w("")
+        w(f"`berth fleet update --all --max-concurrency N --yes` across {fleet['hosts']} agents on this machine, each "
+          "with its own state and TLS listener on 127.0.0.1 and one stop-first service, reached through a hosts "
+          "file pinned to the certificate's fingerprint, with one fleet token the agents know by its hash. Each "
+          f"rollout moves every host to a new release with a fresh {run.get('layer_mib', '?')} MiB layer; the agents "
+          "share one Docker Engine, so the layer is downloaded once per rollout and the other hosts find it. The "
+          "baseline is one `berth update --wait` on one of the agents, same image size, in the same run.")
+        w("")
+        w("| hosts at once | rollout wall (ms) | per host, median (ms) | hosts done | exit code | wall / single-host swap |")
+        w("|---|---:|---:|---:|---:|---:|")
+        single = fleet.get("single_host_swap_ms") or 0
+        w(f"| one host, `berth update --wait` | {fmt(single)} | | 1 of 1 | | 1.0 |")
+        for r in fleet["rollouts"]:
+            ratio = fmt(r["wall_ms"] / single, 1) if single else "-"
+            w(f"| {r['max_concurrency']} | {fmt(r['wall_ms'])} | {fmt(r['host_ms_median'])} | "
+              f"{fmt(r['hosts_done'])} of {fleet['hosts']} | {r['exit_code']} | {ratio} |")
+        w("")
+        w("The swaps in flight share the two cores with each other and with the ten agents, so the gain from "
+          "running hosts at once stays below their number.")
         w("")
 
     L.extend(soak_section(os.path.join(results, os.pardir, "soak", "summary.json")))

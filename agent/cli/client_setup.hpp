@@ -1,0 +1,25 @@
+#pragma once
+
+// What every client command needs before it talks to an agent: the token from its file and the TLS
+// context built from the client options (CA file, client certificate).
+
+#include "cli/command_line.hpp"
+#include "common/error.hpp"
+
+#include <memory>
+#include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace berth::cli {
+
+// The token in `path`, without trailing white space; kNotFound or kTooLarge with a message.
+common::Result<std::string> read_token_file(const std::string& path);
+
+// A TLS client context: TLS 1.2 at least, peers verified against --cacert (else the system's store),
+// the client certificate of --cert/--key when given.
+common::Result<std::shared_ptr<boost::asio::ssl::context>> make_tls(const ClientOptions& o);
+
+}  // namespace berth::cli
