@@ -99,7 +99,9 @@ Result<std::shared_ptr<ssl::context>> tls_context(const RegistryClientSettings& 
 }  // namespace
 
 RegistrySession::RegistrySession(net::any_io_executor executor, RegistryClientSettings settings)
-    : executor_(std::move(executor)), settings_(std::move(settings)) {}
+    : executor_(std::move(executor)),
+      settings_(std::move(settings)),
+      in_flight_(executor_, std::max<std::size_t>(1, settings_.requests_in_flight)) {}
 
 RegistrySession::~RegistrySession() = default;
 
@@ -207,7 +209,8 @@ Result<http::Client*> RegistrySession::client_for(const Origin& origin) {
     }
     endpoint = http::Endpoint::tls_to(origin.host, origin.port, std::move(*ctx));
   }
-  auto client = std::make_unique<http::Client>(executor_, std::move(endpoint));
+  auto client = std::make_unique<http::Client>(executor_, std::move(endpoint), std::string(),
+                                               std::max<std::size_t>(1, settings_.connections_per_origin), &in_flight_);
   auto* raw = client.get();
   clients_.emplace(key, std::move(client));
   return raw;
