@@ -5,6 +5,7 @@
 
 #include "app/desired.hpp"
 #include "aws/client_io.hpp"
+#include "common/clock.hpp"
 #include "control/api.hpp"
 #include "control/notifier.hpp"
 #include "control/server.hpp"
@@ -184,7 +185,7 @@ class Agent final : public control::ApiBackend {
   int swaps_in_flight_ = 0;
 };
 
-std::int64_t now_ms();
+using common::now_ms;
 std::string rfc3339(std::int64_t ms);
 
 }  // namespace berth::app

@@ -7,6 +7,7 @@
 #include "cli/render.hpp"
 #include "cli/swap_follower.hpp"
 #include "cli/token_command.hpp"
+#include "common/loopback.hpp"
 #include "common/signal_io.hpp"
 #include "common/text.hpp"
 #include "config/address.hpp"
@@ -546,7 +547,7 @@ std::variant<std::optional<std::string>, Failure> token_for(const ClientOptions&
     token = env_value("BERTH_TOKEN");
   }
   auto url = parse_agent_url(o.url);
-  if (token && url && url->kind == AgentUrl::Kind::kHttp && !config::is_loopback(url->host)) {
+  if (token && url && url->kind == AgentUrl::Kind::kHttp && !common::is_loopback_host(url->host)) {
     return Failure{kExitUsage, "refusing to send a token over plain HTTP to " + url->host + "; use https://"};
   }
   return token;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/loopback.hpp"
 #include "common/text.hpp"
 #include "registry/registry_error.hpp"
 #include "registry/registry_session.hpp"
@@ -130,7 +131,7 @@ RegistryState& RegistrySession::state_for(const ImageReference& ref) {
     st->api_host = ref.api_host();
     st->backoff = RegistryBackoff(settings_.backoff);
     const auto split = split_authority(st->api_host);
-    st->insecure = (split && is_loopback_host(split->first)) ||
+    st->insecure = (split && common::is_loopback_host(split->first)) ||
                    std::any_of(settings_.insecure_registries.begin(), settings_.insecure_registries.end(),
                                [&](const std::string& name) {
                                  return name == st->api_host || name == ref.registry || (split && name == split->first);
