@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace berth::control {
 namespace {
 
 struct Svc {
+  Svc(std::string n, std::string st = "running", std::string nw = {}, std::int64_t check = 0)  // NOLINT
+      : name(std::move(n)), state(std::move(st)), newest(std::move(nw)), last_check_ms(check) {}
   std::string name;
-  std::string state = "running";
+  std::string state;
   std::string newest;
   std::int64_t last_check_ms = 0;
   std::string error;
@@ -51,7 +54,7 @@ std::string rendered(const std::vector<Svc>& all) {
 TEST(ServicesSnapshot, SendsWhatAFreshRenderWould) {
   ServicesSnapshot snap;
   EXPECT_EQ(*snap.list_body(), rendered({}));
-  std::vector<Svc> all{{"api", "running", "", 0, ""}, {"web", "update available", "sha256:bbbb", 1700000000123, ""}};
+  std::vector<Svc> all{{"api"}, {"web", "update available", "sha256:bbbb", 1700000000123}};
   snap.refresh(shown(all));
   EXPECT_EQ(*snap.list_body(), rendered(all));
   EXPECT_EQ(*snap.service_body("web"), service_json(shown(all)[1]).dump() + "\n");
