@@ -5,9 +5,11 @@
 
 #include "app/desired.hpp"
 #include "aws/client_io.hpp"
+#include "common/clock.hpp"
 #include "control/api.hpp"
 #include "control/notifier.hpp"
 #include "control/server.hpp"
+#include "control/services_snapshot.hpp"
 #include "docker/client.hpp"
 #include "registry/client.hpp"
 #include "state/store.hpp"
@@ -132,7 +134,9 @@ class Agent final : public control::ApiBackend {
   void record_swap_end(Service& s, const swap::SwapRecord& r);
 
   // The API (agent_api_io.cpp).
-  nlohmann::json service_json(const Service& s) const;
+  static control::ServiceShown shown(const Service& s);
+  // Brings the snapshot the reads are served from up to date with services_.
+  void refresh_snapshot();
   nlohmann::json swap_json(const swap::SwapRecord& r) const;
   boost::asio::awaitable<control::ApiResponse> api_update(const control::ApiRequest& request);
   boost::asio::awaitable<control::ApiResponse> api_rollback(const control::ApiRequest& request);
@@ -140,7 +144,8 @@ class Agent final : public control::ApiBackend {
   control::ApiResponse api_registry_hook(const control::ApiRequest& request);
   boost::asio::awaitable<control::ApiResponse> start_swap(const std::string& name, const std::string& digest,
                                                           const std::string& why, bool wait);
-  std::string metrics_text() const;
+  // /metrics as last rendered, rendered again when what it shows changed.
+  const std::string& metrics_text();
 
   boost::asio::any_io_executor executor_;
   std::string config_path_;
@@ -154,6 +159,13 @@ class Agent final : public control::ApiBackend {
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<control::Notifier> notifier_;
   std::map<std::string, Service> services_;
+  control::ServicesSnapshot snapshot_;  // what GET /v1/services answers
+  struct MetricsShown {
+    std::size_t services = 0;
+    std::int64_t last_successful_check_ms = 0;
+    std::map<std::string, std::int64_t> counters;
+    std::string text;
+  } metrics_;
   swap::RecentSwaps swaps_;  // running and recent swaps by id: the record, then the result
   std::map<std::uint64_t, std::function<void(const nlohmann::json&)>> subscribers_;
   std::uint64_t next_subscriber_ = 1;
@@ -173,7 +185,7 @@ class Agent final : public control::ApiBackend {
   int swaps_in_flight_ = 0;
 };
 
-std::int64_t now_ms();
+using common::now_ms;
 std::string rfc3339(std::int64_t ms);
 
 }  // namespace berth::app

@@ -51,11 +51,6 @@ registry::RegistryClientSettings registry_settings(const config::AgentConfig& co
 
 }  // namespace
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string rfc3339(std::int64_t ms) {
   return ms <= 0 ? std::string()
                  : control::rfc3339_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));

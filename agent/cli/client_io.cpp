@@ -9,6 +9,8 @@
 #include "cli/render.hpp"
 #include "cli/swap_follower.hpp"
 #include "cli/token_command.hpp"
+#include "common/loopback.hpp"
+#include "common/signal_io.hpp"
 #include "common/text.hpp"
 #include "config/address.hpp"
 #include "control/sse.hpp"
@@ -16,13 +18,16 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -39,6 +44,7 @@ namespace {
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr auto kRequestTimeout = std::chrono::seconds(60);
 constexpr auto kPollInterval = std::chrono::seconds(3);
+constexpr std::size_t kConcurrentChecks = 8;  // `berth check` of every service
 constexpr auto kSubscribeWait = std::chrono::seconds(5);
 constexpr std::size_t kMaxTokenFileBytes = 4096;
 constexpr std::size_t kTerminalWidth = 100;
@@ -441,27 +447,50 @@ net::awaitable<Outcome> run_check(Context& ctx) {
       }
     }
   }
-  json results = json::array();
+  // Several checks at once (the agent bounds what reaches each registry); the results in the list's order.
+  std::vector<json> checked(names.size());
+  std::optional<Failure> stop;  // unauthorized, or the one service asked for: no more checks
   int code = kExitOk;
-  for (const auto& name : names) {
-    std::string target = service_path(name) + "/check";
-    auto got = co_await call(ctx, "POST", std::move(target), "{}");
-    if (auto* f = std::get_if<Failure>(&got)) {
-      if (f->code == kExitUnauthorized || names.size() == 1) {
-        co_return *f;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  common::Signal finished(co_await net::this_coro::executor);
+  auto worker = [&]() -> net::awaitable<void> {
+    while (next < names.size() && !stop) {
+      const std::size_t i = next++;
+      std::string target = service_path(names[i]) + "/check";
+      auto got = co_await call(ctx, "POST", std::move(target), "{}");
+      if (auto* f = std::get_if<Failure>(&got)) {
+        if (f->code == kExitUnauthorized || names.size() == 1) {
+          stop = *f;
+        }
+        checked[i] = {{"name", names[i]}, {"error", f->message}};
+        code = kExitError;
+        continue;
       }
-      results.push_back({{"name", name}, {"error", f->message}});
-      code = kExitError;
-      continue;
+      json s = std::get<Answer>(got).body;
+      if (s.is_object() && s.contains("service") && s["service"].is_object()) {
+        s = s["service"];
+      }
+      if (s.is_object() && !s.contains("name")) {
+        s["name"] = names[i];
+      }
+      checked[i] = std::move(s);
     }
-    json s = std::get<Answer>(got).body;
-    if (s.is_object() && s.contains("service") && s["service"].is_object()) {
-      s = s["service"];
-    }
-    if (s.is_object() && !s.contains("name")) {
-      s["name"] = name;
-    }
-    results.push_back(std::move(s));
+    --running;
+    finished.notify_all();
+  };
+  for (; running < std::min(kConcurrentChecks, names.size()); ++running) {
+    net::co_spawn(co_await net::this_coro::executor, worker, net::detached);
+  }
+  while (running > 0) {
+    co_await finished.wait();
+  }
+  if (stop) {
+    co_return *stop;
+  }
+  json results = json::array();
+  for (auto& r : checked) {
+    results.push_back(std::move(r));
   }
   if (cl.client.json) {
     print_json(cl.service ? results[0] : results);
@@ -524,7 +553,7 @@ std::variant<std::optional<std::string>, Failure> token_for(const ClientOptions&
     token = env_value("BERTH_TOKEN");
   }
   auto url = parse_agent_url(o.url);
-  if (token && url && url->kind == AgentUrl::Kind::kHttp && !config::is_loopback(url->host)) {
+  if (token && url && url->kind == AgentUrl::Kind::kHttp && !common::is_loopback_host(url->host)) {
     return Failure{kExitUsage, "refusing to send a token over plain HTTP to " + url->host + "; use https://"};
   }
   return token;

@@ -60,6 +60,11 @@ struct RegistryClientSettings {
   aws::AwsClient* aws = nullptr;
   // Redirects followed per request; Authorization never crosses to another host.
   int max_redirects = 3;
+  // Connections kept open per origin (a registry, its token server, its blob store): requests beyond it wait
+  // for one of them, so a cycle of checks reuses a few warm connections instead of opening one per check.
+  std::size_t connections_per_origin = 8;
+  // Requests under way at once, all registries together.
+  std::size_t requests_in_flight = 32;
 
   // The settings agent.json implies: its registries and docker_config, defaults for the rest.
   static RegistryClientSettings from_config(const config::AgentConfig& config);

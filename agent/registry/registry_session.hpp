@@ -153,6 +153,7 @@ class RegistrySession {
 
   boost::asio::any_io_executor executor_;
   RegistryClientSettings settings_;
+  common::Semaphore in_flight_;                                   // settings_.requests_in_flight, shared by the clients
   std::map<std::string, std::unique_ptr<http::Client>> clients_;  // by Origin::key()
   std::map<std::string, std::unique_ptr<RegistryState>, std::less<>> registries_;
   std::map<std::string, std::unique_ptr<TokenSlot>> tokens_;  // by realm, service and scope

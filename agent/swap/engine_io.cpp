@@ -1,5 +1,6 @@
 #include "swap/engine.hpp"
 
+#include "common/clock.hpp"
 #include "common/text.hpp"
 #include "health/runner.hpp"
 
@@ -25,10 +26,7 @@ namespace {
 
 constexpr int kStepAttempts = 4;  // a step that fails this often during a rollback leaves it to the next start
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using common::now_ms;
 
 // Test builds only: BERTH_FAULT_AFTER=<action> kills the process (as kill -9 would) right after that
 // step was carried out and journalled, so recovery can be tested at every step; BERTH_FAULT_BEFORE=<action>

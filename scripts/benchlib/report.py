@@ -373,8 +373,13 @@ def markdown(results):
     w(f"| machine | {machine.get('nproc', '?')} CPUs ({machine.get('cpu', '?')}), "
       f"{fmt(machine.get('memory_mib'))} MiB memory, kernel {machine.get('kernel', '?')}, {machine.get('os', '?')} |")
     w(f"| Docker Engine | {machine.get('docker', '?')}; registry: {machine.get('registry', '?')} |")
-    w(f"| berth | {machine.get('berth', '?')} (commit {machine.get('commit', '?')}), release preset |")
+    built = f"`{run['berth_bin']}`" if run.get("berth_bin") else "release preset"
+    w(f"| berth | {machine.get('berth', '?')} (commit {machine.get('commit', '?')}), {built} |")
     w(f"| repetitions | {run.get('reps', '?')} per swap and push measurement (tables show the median) |")
+    for e in run.get("earlier") or []:
+        w(f"| earlier run | {e.get('run', '?')}, finished {e.get('finished', '?')}, `{e.get('command', '?')}`: the "
+          f"sections of parts this run did not measure ({', '.join(run.get('parts') or [])} were measured again) "
+          f"come from it or from a run before it |")
     w("")
 
     if swap:
@@ -470,7 +475,8 @@ def markdown(results):
         w("Requests counted in the registry's own log (`response completed` lines, plus the `error authorizing "
           "context` line it writes for each 401) and in the token server's log, for the agent watching N services "
           "whose images are N tags of one repository on the token-auth registry (HTTPS, anonymous pull tokens). "
-          "A cycle is one `berth check --json` (every service asked at once). The baseline is the archived "
+          "A cycle is one `berth check --json` (every service, eight checks at a time; the agent keeps up to eight "
+          "connections open to the registry and sends each check's HEAD on one of them). The baseline is the archived "
           "Watchtower design's check, done with curl exactly as designed: a challenge (`GET /v2/`, 401), a token, "
           "a `HEAD` of the manifest, for every reference.")
         w("")
@@ -493,6 +499,28 @@ def markdown(results):
           "(Python, RSA signatures) about 80 ms: its wall time mostly shows that cost, which a warm berth never "
           "pays.")
         w("")
+        ratios = [f"{r['references']}: {fmt(r['watchtower_cycle_ms'] / r['berth_warm_cycle_ms'], 1)}x"
+                  for r in registry["rows"] if r.get("berth_warm_cycle_ms")]
+        if ratios:
+            w("Watchtower design's cycle wall time over berth's, same run, by references: " + ", ".join(ratios) + ".")
+            w("")
+        client = []
+        path = os.path.join(results, "registry-client.jsonl")
+        if os.path.exists(path):
+            with open(path) as f:
+                client = [json.loads(line) for line in f if line.strip()]
+        if client:
+            w("The registry client alone (`RegistryClient::check_all` in `berth_bench_registry_cycles`, built with "
+              "the tests; no agent, no Docker Engine, no API), against the same registry: N tags of one "
+              "repository, a cold cycle (a new client: TLS handshakes, a pull token) and a warm one right after.")
+            w("")
+            w("| references | checks at once | requests per warm check | warm cycle (ms) | cold cycle (ms) |")
+            w("|---:|---:|---:|---:|---:|")
+            for c in client:
+                warm, cold = c["warm"], c.get("cold")
+                w(f"| {c['references']} | {c['concurrency']} | {fmt(warm['requests'] / c['references'], 2)} | "
+                  f"{fmt(warm['wall_ms'], 1)} | {fmt(cold['wall_ms'], 1) if cold else '-'} |")
+            w("")
 
     if foot:
         w("## 4. Footprint")
@@ -565,6 +593,13 @@ def markdown(results):
             w(f"| {r['what']} | {fmt(r['requests_per_s'])} | {fmt(lat.get('p50'), 2)} | {fmt(lat.get('p99'), 2)} | "
               f"{fmt(r['non_2xx'])} |")
         w("")
+        base = next((r for r in api["rows"] if r["what"].startswith("baseline")), None)
+        if base and base.get("requests_per_s"):
+            ratios = [f"{r['what'].removeprefix('berth ')}: {fmt(r['requests_per_s'] / base['requests_per_s'], 1)}x"
+                      for r in api["rows"] if r["what"].startswith("berth ")]
+            if ratios:
+                w("Requests per second over the baseline's, same run: " + "; ".join(ratios) + ".")
+                w("")
         w("wrk and the agent share the two cores, so these are lower bounds of what the agent serves.")
         w("")
 

@@ -186,6 +186,22 @@ TEST_F(AgentE2E, ValidateNamesEveryBadField) {
   EXPECT_NE(agent_->log().find("70000 is not a port"), std::string::npos);
 }
 
+TEST_F(AgentE2E, ValidateWithABrokenAgentJsonStillChecksTheServiceFiles) {
+  json task = web_task();
+  task["containerDefinitions"][0]["portMappings"][0]["hostPort"] = 70000;
+  write_service(task);
+  set_config("poll", {{"interval", "soon"}});
+  auto r = run_command({berth_binary(), "validate", "--config", (dir_ / "agent.json").string()});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find("agent.json: poll.interval"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("services.d/" + name_ +
+                          ".json: containerDefinitions[0].portMappings[0].hostPort: 70000 "
+                          "is not a port"),
+            std::string::npos)
+      << "every problem at once, the service file's too\n"
+      << r.output;
+}
+
 TEST_F(AgentE2E, SighupPicksUpANewServiceFile) {
   push("v1");
   start_agent();
