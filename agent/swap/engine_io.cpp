@@ -412,7 +412,9 @@ net::awaitable<Status> SwapEngine::drain_old(SwapRecord& r, const std::string& c
     still_open = 0;
     bool counted = true;
     for (const auto& p : r.ports) {
-      auto n = co_await ports_->open_connections(hostport::Target{at->address, p.value("container", std::uint16_t{0})});
+      // A named local: GCC 12 destroys a braced temporary in a co_await's full expression twice.
+      const hostport::Target target{at->address, p.value("container", std::uint16_t{0})};
+      auto n = co_await ports_->open_connections(target);
       if (!n) {
         spdlog::warn("swap {} of {}: cannot count the old container's connections ({}); stopping it now", r.id,
                      r.service, n.error().message);
