@@ -37,7 +37,8 @@ class PortSwitch {
   // berth never switched a port here).
   boost::asio::awaitable<common::Status> release(std::uint16_t host_port);
 
-  // TCP connections to `to` that conntrack knows and that are not closing (TIME_WAIT and CLOSE left out).
+  // TCP connections to `to` that conntrack knows, that `to` answered and that have not closed (SYN_RECV to
+  // LAST_ACK; an unanswered SYN, TIME_WAIT and CLOSE left out).
   boost::asio::awaitable<common::Result<int>> open_connections(Target to);
 
  private:

@@ -157,8 +157,10 @@ bool is_open_connection_to(const char* p, std::size_t len, const in_addr& addres
       });
     }
   });
-  // TCP_CONNTRACK_TIME_WAIT (7) and TCP_CONNTRACK_CLOSE (8) are over; NONE (0) is not a connection.
-  return to_target && tcp_state > 0 && tcp_state != 7 && tcp_state != 8;
+  // From SYN_RECV (2, the container answered) to LAST_ACK (6). TIME_WAIT (7) and CLOSE (8) are over. SYN_SENT
+  // (1) is a connection attempt the container never answered: a client that gave up leaves it behind for
+  // two minutes, so it does not hold the drain.
+  return to_target && tcp_state >= 2 && tcp_state <= 6;
 }
 
 struct Fd {
