@@ -368,6 +368,9 @@ ensure_docker() {
       warn "docker: no docker.service unit; make sure the Docker Engine starts at boot"
     fi
   fi
+  if ! command -v nft >/dev/null 2>&1 && [ ! -x /usr/sbin/nft ]; then
+    warn "nft: not installed; start-first on a fixed host port needs it (install the nftables package)"
+  fi
   if ! getent group docker >/dev/null 2>&1; then
     groupadd --system docker
     say "created group docker (the Docker socket must belong to it for berth to reach it)"

@@ -11,6 +11,7 @@
 #include "control/server.hpp"
 #include "control/services_snapshot.hpp"
 #include "docker/client.hpp"
+#include "hostport/port_switch.hpp"
 #include "registry/client.hpp"
 #include "state/store.hpp"
 #include "swap/engine.hpp"
@@ -112,6 +113,9 @@ class Agent final : public control::ApiBackend {
   // containers left in the namespace of its previous run and starts those whose start failed while it was
   // down (Docker starts containers after its own restart in no particular order).
   boost::asio::awaitable<void> repair_holders();
+  // Points every host port berth switches at the container that carries its service's name, when that one
+  // runs and no swap of it is in flight (after a restart of berth or of the Docker Engine, addresses change).
+  boost::asio::awaitable<void> reconcile_ports();
 
   // Checks and swaps (agent_work_io.cpp).
   // A check on request (API, CLI) leaves the schedule alone: a client that checks more often than the
@@ -153,6 +157,7 @@ class Agent final : public control::ApiBackend {
   config::AgentConfig config_;
   docker::DockerClient docker_;
   state::StateStore store_;
+  hostport::PortSwitch ports_;
   swap::SwapEngine engine_;
   aws::AwsClient aws_;  // before registry_, which logs in to ECR with it
   registry::RegistryClient registry_;
@@ -180,6 +185,7 @@ class Agent final : public control::ApiBackend {
   bool reconciling_ = false;      // reconcile_files runs one at a time
   bool reconcile_again_ = false;  // the service files changed while it ran
   bool repairing_ = false;        // repair_holders runs one at a time
+  bool pointing_ports_ = false;   // reconcile_ports runs one at a time
   // Containers repair_holders started after a failed start: container id -> the holder's StartedAt then.
   std::map<std::string, std::string> started_for_holder_;
   int swaps_in_flight_ = 0;

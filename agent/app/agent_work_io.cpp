@@ -201,6 +201,9 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
     const auto& c = s.file->container();
     p.create_body = s.file->create_body;
     p.stop_grace = std::chrono::seconds(c.stop_timeout_s);
+    for (const auto& port : config::switched_ports(s.file->task, c)) {
+      p.ports.push_back(json{{"host", port.host_port}, {"container", port.container_port}});
+    }
     if (c.health_check) {
       sources.ecs_health_check = json{{"command", c.health_check->command},
                                       {"interval", c.health_check->interval_s},

@@ -429,12 +429,23 @@ void read_docker_labels(ObjectReader& c, ContainerSpec& spec, const TaskContext&
                          std::to_string(mapping.container_port) + "; use stop-first");
         break;
       }
-      if (mapping.host_port) {
-        c.sink().add(path, "start-first runs the new container beside the old one, but host port " +
-                               std::to_string(*mapping.host_port) +
-                               " can be published by only one of them; use stop-first or leave hostPort out");
+      if (!mapping.host_port || *mapping.host_port == 0 || context.network_mode != NetworkMode::kBridge) continue;
+      const std::string port = std::to_string(*mapping.host_port);
+      if (mapping.protocol == Protocol::kUdp) {
+        c.sink().add(path, "start-first runs the new container beside the old one, but UDP host port " + port +
+                               " can be published by only one of them (berth switches TCP ports only); use "
+                               "stop-first or leave hostPort out");
         break;
       }
+      if (mapping.container_port != mapping.container_port_last) {
+        c.sink().add(path,
+                     "start-first runs the new container beside the old one, but a containerPortRange with "
+                     "fixed host ports can be published by only one of them; use stop-first");
+        break;
+      }
+      c.sink().note(path, "host port " + port +
+                              "/tcp is switched by berth, not published by Docker: start-first "
+                              "moves it to the new container at once (nftables table ip berth; see the README)");
     }
   }
   spec.docker_labels = std::move(*labels);

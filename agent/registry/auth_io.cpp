@@ -16,6 +16,7 @@
 
 #include "aws/client_io.hpp"
 #include "aws/services.hpp"
+#include "common/off_loop.hpp"
 #include "common/text.hpp"
 #include "registry/challenge.hpp"
 #include "registry/registry_error.hpp"
@@ -96,26 +97,6 @@ Result<std::optional<Credential>> from_agent_json(const config::RegistrySettings
                                                        credential.username + "\" but no password");
   }
   return std::optional<Credential>(std::move(credential));
-}
-
-// Runs blocking work on `pool` and resumes the calling coroutine on its own executor with the result. The
-// caller's executor counts as busy meanwhile, so its io_context does not run out of work.
-// (GCC 12 destroys a lambda temporary with non-trivial captures twice when it appears in a co_await
-// expression: lambdas are named before they are awaited.)
-template <class Work>
-net::awaitable<std::invoke_result_t<Work&>> off_loop(net::thread_pool& pool, Work work) {
-  using Value = std::invoke_result_t<Work&>;
-  auto home = net::prefer(co_await net::this_coro::executor, net::execution::outstanding_work.tracked);
-  auto initiation = [&pool, home](auto handler, Work job) {
-    net::post(pool, [handler = std::move(handler), job = std::move(job), home]() mutable {
-      Value value = job();
-      net::post(home, [handler = std::move(handler), value = std::move(value)]() mutable {
-        std::move(handler)(std::move(value));
-      });
-    });
-  };
-  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(Value)>(
-      std::move(initiation), net::use_awaitable, std::move(work));
 }
 
 struct ResolvingGuard {
@@ -230,7 +211,7 @@ net::awaitable<Result<std::optional<Credential>>> RegistrySession::credential(Re
     auto ask_helper = [helper = plan->helper, server = plan->server_url, timeout = settings_.helper_timeout] {
       return run_credential_helper(helper, server, timeout);
     };
-    auto answer = co_await off_loop(blocking_, std::move(ask_helper));
+    auto answer = co_await common::off_loop(blocking_, std::move(ask_helper));
     if (!answer) {
       co_return answer.error().context("registry " + st.registry);
     }

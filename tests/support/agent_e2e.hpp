@@ -70,6 +70,8 @@ class AgentE2E : public ::testing::Test {
 
   void TearDown() override {
     agent_.reset();
+    // A host port berth switched for this test's service: the kernel keeps it after berth is gone.
+    shell("nft delete element ip berth ports '{ " + std::to_string(port_) + " }' >/dev/null 2>&1");
     shell("docker ps -aq --filter label=e2e.run=" + run_label() + " --filter label=e2e.name=" + name_ +
           " | xargs -r docker rm -f >/dev/null 2>&1");
     // The namespace holders of this test's awsvpc tasks (named <family>.berth-holder), its task volumes

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,6 +62,11 @@ std::uint16_t reserve_port() {
 }
 
 std::string http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+  return http_get_at("127.0.0.1", port, path, timeout);
+}
+
+std::string http_get_at(const std::string& address, std::uint16_t port, const std::string& path,
+                        std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
@@ -68,7 +74,10 @@ std::string http_get(std::uint16_t port, const std::string& path, std::chrono::m
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return {};
+  }
   addr.sin_port = htons(port);
   auto wait_for = [&](short events) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -119,6 +128,9 @@ std::string http_get(std::uint16_t port, const std::string& path, std::chrono::m
 LoadProbe::LoadProbe(std::uint16_t port, std::chrono::milliseconds period)
     : port_(port), period_(period), thread_([this] { loop(); }) {}
 
+LoadProbe::LoadProbe(std::string address, std::uint16_t port, std::chrono::milliseconds period, int netns_fd)
+    : address_(std::move(address)), netns_fd_(netns_fd), port_(port), period_(period), thread_([this] { loop(); }) {}
+
 LoadProbe::~LoadProbe() { stop(); }
 
 void LoadProbe::stop() {
@@ -129,11 +141,16 @@ void LoadProbe::stop() {
 }
 
 void LoadProbe::loop() {
+  if (netns_fd_ >= 0 && ::setns(netns_fd_, CLONE_NEWNET) != 0) {
+    std::lock_guard lock(mu_);
+    report_.failures = -1;  // cannot be a count: the caller sees the probe never ran
+    return;
+  }
   auto last_ok = Clock::now();
   auto next = Clock::now();
   while (!stop_) {
     const auto start = Clock::now();
-    const std::string body = http_get(port_, "/", kAnswerBound);
+    const std::string body = http_get_at(address_, port_, "/", kAnswerBound);
     const auto end = Clock::now();
     {
       std::lock_guard lock(mu_);

@@ -19,6 +19,9 @@ std::uint16_t reserve_port();
 // One blocking GET of http://127.0.0.1:port/path with a short timeout; the body, or empty on any failure.
 std::string http_get(std::uint16_t port, const std::string& path = "/",
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+// The same GET of http://address:port/path (an IPv4 address).
+std::string http_get_at(const std::string& address, std::uint16_t port, const std::string& path = "/",
+                        std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
 // Sends a GET every `period` from a thread until stopped; measures failed requests (refused, reset,
 // closed without an answer, or unanswered for 2 s), the longest time without a successful answer, and
@@ -26,6 +29,9 @@ std::string http_get(std::uint16_t port, const std::string& path = "/",
 class LoadProbe {
  public:
   LoadProbe(std::uint16_t port, std::chrono::milliseconds period);
+  // A client at `address`, from the network namespace open as `netns_fd` when it is not -1 (the thread
+  // joins it; the fd stays the caller's).
+  LoadProbe(std::string address, std::uint16_t port, std::chrono::milliseconds period, int netns_fd = -1);
   ~LoadProbe();
   void stop();
 
@@ -40,6 +46,8 @@ class LoadProbe {
 
  private:
   void loop();
+  std::string address_ = "127.0.0.1";
+  int netns_fd_ = -1;
   std::uint16_t port_;
   std::chrono::milliseconds period_;
   std::atomic<bool> stop_{false};

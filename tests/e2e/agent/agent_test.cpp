@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -790,6 +792,134 @@ TEST_F(AgentE2E, ASwapThatStopsBerthAtEveryStartIsGivenUp) {
   auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}' | sort");
   EXPECT_EQ(names.output, name_ + "\n" + name_ + ".berth-failed\n");
 }
+
+// A network namespace of the test's own, joined to the host by a veth pair: a client there is a client on
+// another machine. Removed with the object.
+class OutsideHost {
+ public:
+  OutsideHost() {
+    static std::atomic<int> made{0};
+    const int n = made++;
+    const int pid = static_cast<int>(::getpid());
+    const std::string tag = "be" + std::to_string(pid % 100000) + "x" + std::to_string(n % 100);
+    namespace_ = "berth-e2e-" + tag;
+    host_if_ = tag + "h";
+    const std::string subnet = "10.213." + std::to_string(pid % 250) + ".";
+    host_address_ = subnet + std::to_string((n % 60) * 4 + 1);
+    const std::string inside = subnet + std::to_string((n % 60) * 4 + 2);
+    auto r = shell("ip netns add " + namespace_ + " && ip link add " + host_if_ + " type veth peer name " + tag +
+                   "n && ip link set " + tag + "n netns " + namespace_ + " && ip addr add " + host_address_ +
+                   "/30 dev " + host_if_ + " && ip link set " + host_if_ + " up && ip netns exec " + namespace_ +
+                   " sh -c 'ip addr add " + inside + "/30 dev " + tag + "n && ip link set " + tag +
+                   "n up && ip link set lo up && ip route add default via " + host_address_ + "' 2>&1");
+    error_ = r.output;
+    fd_ = r.exit_code == 0 ? ::open(("/run/netns/" + namespace_).c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  }
+  ~OutsideHost() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    shell("ip link del " + host_if_ + " >/dev/null 2>&1; ip netns del " + namespace_ + " >/dev/null 2>&1");
+  }
+  OutsideHost(const OutsideHost&) = delete;
+  OutsideHost& operator=(const OutsideHost&) = delete;
+
+  [[nodiscard]] bool ok() const { return fd_ >= 0; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] int netns_fd() const { return fd_; }
+  // The host's address as the namespace sees it.
+  [[nodiscard]] const std::string& host_address() const { return host_address_; }
+
+ private:
+  std::string namespace_;
+  std::string host_if_;
+  std::string host_address_;
+  std::string error_;
+  int fd_ = -1;
+};
+
+// start-first on a fixed host port (berth's port, switched in the kernel), with berth killed (-9) in the
+// middle of the swap while a client on 127.0.0.1 and one in another network namespace each send a request
+// every 10 ms: no request fails, the service answers while berth is down, and after the restart exactly
+// one container has the service's name.
+class FixedPortKill : public AgentE2E, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(FixedPortKill, NoRequestFailsAndOneContainerKeepsTheName) {
+  const OutsideHost outside;
+  ASSERT_TRUE(outside.ok()) << outside.error();
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["dockerLabels"]["berth.strategy"] = "start-first";
+  write_service(task);
+  auto validated = run_command({berth_binary(), "validate", "--config", (dir_ / "agent.json").string()});
+  EXPECT_NE(validated.output.find("host port " + std::to_string(port_) + "/tcp is switched by berth"),
+            std::string::npos)
+      << validated.output;
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  // The port is berth's: Docker publishes the container on a loopback port of its own, not on port_.
+  EXPECT_EQ(inspect(name_, "{{(index (index .HostConfig.PortBindings \"80/tcp\") 0).HostIp}}"), "127.0.0.1");
+  agent_->signal(SIGTERM);
+  ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
+  // From here on the clients count every failure, berth stopped or not.
+  LoadProbe local(port_, 10ms);
+  LoadProbe remote(outside.host_address(), port_, 10ms, outside.netns_fd());
+  ASSERT_TRUE(eventually([&] { return remote.report().requests > 10 && local.report().requests > 10; }, 10s));
+  push("v2");
+  start_agent({{"BERTH_FAULT_AFTER", GetParam()}});
+  ASSERT_EQ(agent_->wait(90s), 128 + SIGKILL) << "the fault point fires\n" << agent_log();
+  std::this_thread::sleep_for(1s);  // berth is down: the kernel's rules keep the service answering
+  start_agent();
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}'");
+        return names.output == name_ + "\n" && !service_state(name_).empty();
+      },
+      90s))
+      << agent_log();
+  EXPECT_TRUE(serves("v2", 60s)) << "the service converges on the pushed version\n" << agent_log();
+  // The swap that brought v2 (after a rollback, a later one) retires the old container once it is drained.
+  EXPECT_EQ(settled_names("label=e2e.name=" + name_, name_ + "\n"), name_ + "\n") << agent_log();
+  local.stop();
+  remote.stop();
+  const auto near = local.report();
+  const auto far = remote.report();
+  EXPECT_EQ(near.failures, 0) << "of " << near.requests << " on 127.0.0.1, longest gap " << near.longest_gap.count()
+                              << " ms\n"
+                              << agent_log();
+  EXPECT_EQ(far.failures, 0) << "of " << far.requests << " from another namespace, longest gap "
+                             << far.longest_gap.count() << " ms";
+  EXPECT_GT(far.requests, 100);
+  EXPECT_EQ(far.bodies_seen, (std::vector<std::string>{"v1", "v2"}));
+  // What an operator sees: the port leads to the serving container.
+  const std::string address = inspect(name_, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
+  auto map = shell("nft list map ip berth ports");
+  EXPECT_NE(map.output.find(std::to_string(port_) + " : " + address + " . 80"), std::string::npos) << map.output;
+}
+
+// A service that stops being start-first gets its port back from Docker: berth lets go of it before the
+// container that publishes it starts, and the port answers throughout the change but for the stop-first gap.
+TEST_F(AgentE2E, AFixedPortGoesBackToDockerWhenTheServiceIsNoLongerStartFirst) {
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["dockerLabels"]["berth.strategy"] = "start-first";
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  const std::string element = std::to_string(port_) + " : ";
+  EXPECT_NE(shell("nft list map ip berth ports").output.find(element), std::string::npos);
+  const std::string first = inspect(name_, "{{.Id}}");
+  task["containerDefinitions"][0]["dockerLabels"]["berth.strategy"] = "stop-first";
+  write_service(task);
+  ASSERT_TRUE(eventually([&] { return inspect(name_, "{{.Id}}") != first && http_get(port_) == "v1"; }, 60s))
+      << agent_log();
+  EXPECT_EQ(inspect(name_, "{{(index (index .HostConfig.PortBindings \"80/tcp\") 0).HostPort}}"), std::to_string(port_))
+      << "Docker publishes the port again";
+  EXPECT_EQ(shell("nft list map ip berth ports").output.find(element), std::string::npos) << "berth let go of it";
+}
+
+INSTANTIATE_TEST_SUITE_P(MidSwap, FixedPortKill, ::testing::Values("start_new", "move_port", "drain_old"),
+                         [](const auto& step) { return std::string(step.param); });
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashRecovery,
                          ::testing::Values("pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",

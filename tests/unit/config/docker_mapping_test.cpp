@@ -236,6 +236,21 @@ TEST(DockerMapping, AwsvpcContainersJoinTheHoldersNamespaces) {
   EXPECT_EQ(holder_create_body(task, "berth-holder:1"), holder);
 }
 
+TEST(DockerMapping, ABridgeTasksHolderOnlyKeepsItsBridgeUp) {
+  const TaskSpec task = loaded(R"({"family": "web", "containerDefinitions": [
+      {"name": "web", "image": "img", "dnsServers": ["10.0.0.2"], "portMappings": [{"containerPort": 80, "hostPort": 8080}]}]})");
+  json holder = holder_create_body(task, "berth-holder:1");
+  EXPECT_EQ(holder["Labels"]["berth.role"], "holder");
+  holder.erase("Labels");
+  EXPECT_EQ(holder, json::parse(R"({
+    "Image": "berth-holder:1",
+    "StopSignal": "SIGKILL",
+    "HostConfig": {
+      "NetworkMode": "berth-web",
+      "RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0},
+      "ReadonlyRootfs": true, "CapDrop": ["ALL"], "SecurityOpt": ["no-new-privileges"]}})"));
+}
+
 TEST(DockerMapping, SmallFields) {
   const json minimal = body_of(loaded(one_container("")), 0);
   EXPECT_EQ(without_hash(minimal), json::parse(R"({"Image": "img", "StopTimeout": 30,
@@ -253,6 +268,26 @@ TEST(DockerMapping, SmallFields) {
       0);
   EXPECT_EQ(two_ports["HostConfig"]["PortBindings"], json::parse(R"({"80/tcp": [{"HostIp": "", "HostPort": "8080"},
                                                                               {"HostIp": "", "HostPort": "8081"}]})"));
+}
+
+TEST(DockerMapping, StartFirstOnAFixedTcpPortLeavesTheHostPortToBerth) {
+  const TaskSpec task = loaded(one_container(
+      R"("portMappings": [{"containerPort": 80, "hostPort": 8080}, {"containerPort": 9000},
+                          {"containerPort": 81, "hostPort": 8081}],
+         "dockerLabels": {"berth.strategy": "start-first"})"));
+  const json body = body_of(task, 0);
+  // Each container gets a loopback port of its own for the switched ports (probes reach it there, and
+  // Docker's forwarding rules let traffic to the container port in); a dynamic port stays Docker's.
+  EXPECT_EQ(body["HostConfig"]["PortBindings"], json::parse(R"({
+      "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}], "9000/tcp": [{"HostIp": "", "HostPort": ""}],
+      "81/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]})"));
+  EXPECT_EQ(body["ExposedPorts"], json::parse(R"({"80/tcp": {}, "81/tcp": {}, "9000/tcp": {}})"));
+  EXPECT_EQ(switched_ports(task, task.containers[0]), (std::vector<SwitchedPort>{{8080, 80}, {8081, 81}}));
+  // stop-first, host networking: Docker's (or the container's) own port, nothing switched.
+  const TaskSpec stop_first = loaded(one_container(R"("portMappings": [{"containerPort": 80, "hostPort": 8080}])"));
+  EXPECT_TRUE(switched_ports(stop_first, stop_first.containers[0]).empty());
+  EXPECT_EQ(body_of(stop_first, 0)["HostConfig"]["PortBindings"],
+            json::parse(R"({"80/tcp": [{"HostIp": "", "HostPort": "8080"}]})"));
 }
 
 TEST(DockerMapping, MissingEnvironmentFileIsAnError) {

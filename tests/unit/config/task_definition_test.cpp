@@ -211,8 +211,6 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
           c0 + "dockerLabels[\"berth.polcy\"]: unknown berth label; did you mean \"berth.policy\"?",
           c0 + "dockerLabels[\"berth.probe.expect\"]: \"200-99\" is not a status range; write for example \"200-399\" "
                "or \"204\" (codes 100-599)",
-          c0 + "dockerLabels[\"berth.strategy\"]: start-first runs the new container beside the old one, but host "
-               "port 8080 can be published by only one of them; use stop-first or leave hostPort out",
           c0 + "repositoryCredentials: berth does not read registry credentials from Secrets Manager; give them in "
                "agent.json \"registries\" or in the docker_config file",
           c0 + "PortMappings: unknown key; did you mean \"portMappings\"?",

@@ -259,6 +259,29 @@ TEST(TaskValidation, StartFirstNeedsNoFixedHostPort) {
                        "in host network mode both would bind port 80; use stop-first"});
 }
 
+TEST(TaskValidation, StartFirstOnAFixedTcpHostPortIsSwitchedByBerth) {
+  const std::string tcp =
+      R"("portMappings": [{"containerPort": 80, "hostPort": 8080}], "dockerLabels": {"berth.strategy": "start-first"})";
+  EXPECT_EQ(container_problems(tcp), Lines{});
+  // validate says which ports berth switches.
+  const auto result = load_task_definition(one_container(tcp), "t.json");
+  EXPECT_EQ(result.notes.lines(),
+            Lines{kC + "dockerLabels[\"berth.strategy\"]: host port 8080/tcp is switched by berth, not published by "
+                       "Docker: start-first moves it to the new container at once (nftables table ip berth; see the "
+                       "README)"});
+  // UDP is not switched: two containers cannot both publish it.
+  EXPECT_EQ(container_problems(R"("portMappings": [{"containerPort": 53, "hostPort": 53, "protocol": "udp"}], )"
+                               R"("dockerLabels": {"berth.strategy": "start-first"})"),
+            Lines{kC + "dockerLabels[\"berth.strategy\"]: start-first runs the new container beside the old one, "
+                       "but UDP host port 53 can be published by only one of them (berth switches TCP ports only); "
+                       "use stop-first or leave hostPort out"});
+  // stop-first keeps Docker's own binding: nothing to note.
+  EXPECT_EQ(
+      load_task_definition(one_container(R"("portMappings": [{"containerPort": 80, "hostPort": 8080}])"), "t.json")
+          .notes.lines(),
+      Lines{});
+}
+
 TEST(TaskValidation, Environment) {
   EXPECT_EQ(
       container_problems(
