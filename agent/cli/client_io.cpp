@@ -74,6 +74,19 @@ using Outcome = std::variant<int, Failure>;
 
 }  // namespace
 
+http::Request api_request(const std::optional<std::string>& token, std::string method, std::string target,
+                          std::string body) {
+  http::Request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  req.body = std::move(body);
+  req.content_type = "application/json";
+  if (token) {
+    req.headers.emplace_back("Authorization", "Bearer " + *token);
+  }
+  return req;
+}
+
 common::Result<std::string> read_token_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -141,18 +154,6 @@ common::Result<http::Endpoint> endpoint_for(const ClientOptions& o) {
   return common::make_error(common::ErrorKind::kInternal, "unknown URL kind");
 }
 
-http::Request make_request(const Context& ctx, std::string method, std::string target, std::string body = {}) {
-  http::Request req;
-  req.method = std::move(method);
-  req.target = std::move(target);
-  req.body = std::move(body);
-  req.content_type = "application/json";
-  if (ctx.token) {
-    req.headers.emplace_back("Authorization", "Bearer " + *ctx.token);
-  }
-  return req;
-}
-
 Failure unreachable(const Context& ctx, const common::Error& e) {
   return Failure{kExitError, "cannot reach the agent at " + ctx.url + ": " + e.message};
 }
@@ -164,7 +165,7 @@ Failure api_failure(int status, const json& body) {
 net::awaitable<std::variant<Answer, Failure>> call(Context& ctx, std::string method, std::string target,
                                                    std::string body = {}) {
   // Arguments of a co_await are named values: GCC 12 mishandles some temporaries across a suspension.
-  http::Request req = make_request(ctx, std::move(method), std::move(target), std::move(body));
+  http::Request req = api_request(ctx.token, std::move(method), std::move(target), std::move(body));
   const http::Limits limits{kRequestTimeout, kAnswerLimit};
   auto res = co_await ctx.client->request(std::move(req), limits);
   if (!res) {
@@ -250,7 +251,7 @@ net::awaitable<void> follow_events(Context& ctx, std::shared_ptr<Watch> w) {
     w->wake.cancel();
     return {};
   };
-  http::Request req = make_request(ctx, "GET", "/v1/events");
+  http::Request req = api_request(ctx.token, "GET", "/v1/events");
   const http::StreamLimits limits{std::chrono::seconds(10), std::chrono::seconds(60), {}};
   auto result = co_await ctx.client->stream(std::move(req), limits, on_chunk);
   if (!result) {

@@ -156,14 +156,7 @@ struct Fleet {
 
 net::awaitable<Reply> call(Fleet& f, std::size_t i, std::string method, std::string target, std::string body = {}) {
   Agent& agent = f.agents[i];
-  http::Request req;
-  req.method = std::move(method);
-  req.target = std::move(target);
-  req.body = std::move(body);
-  req.content_type = "application/json";
-  if (f.token) {
-    req.headers.emplace_back("Authorization", "Bearer " + *f.token);
-  }
+  http::Request req = api_request(f.token, std::move(method), std::move(target), std::move(body));
   const http::Limits limits{kRequestTimeout, kAnswerLimit};
   auto res = co_await agent.client->request(std::move(req), limits);
   Reply r;
