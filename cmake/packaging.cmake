@@ -96,7 +96,8 @@ elseif(CMAKE_SYSTEM_PROCESSOR STREQUAL "x86_64")
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
 endif()
 set(CPACK_RPM_PACKAGE_ARCHITECTURE ${CMAKE_SYSTEM_PROCESSOR})
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "docker.io | docker-ce, openssl")
+# nftables: nft, for the host ports berth switches (start-first on a fixed host port).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "docker.io | docker-ce, openssl, nftables")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/installer/package/deb/postinst
     ${PROJECT_SOURCE_DIR}/installer/package/deb/prerm
@@ -112,7 +113,7 @@ set(CPACK_RPM_PACKAGE_RELOCATABLE OFF)
 set(CPACK_RPM_SPEC_MORE_DEFINE "%define _build_id_links none")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_PACKAGE_REQUIRES "systemd >= 247")
-set(CPACK_RPM_PACKAGE_SUGGESTS "docker, openssl")
+set(CPACK_RPM_PACKAGE_SUGGESTS "docker, openssl, nftables")
 set(CPACK_RPM_POST_INSTALL_SCRIPT_FILE ${PROJECT_SOURCE_DIR}/installer/package/rpm/post.sh)
 set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE ${PROJECT_SOURCE_DIR}/installer/package/rpm/preun.sh)
 set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE ${PROJECT_SOURCE_DIR}/installer/package/rpm/postun.sh)

@@ -37,6 +37,10 @@ What the host runs:
   --token-file PATH      write the first admin token to PATH (mode 0600) instead of printing it
   --print-token          print the token even when the output is not a terminal (it goes to
                          whatever log captures the output)
+  --token-sha256 HEX     add the fleet token known only by this SHA-256 (name fleet, scope deploy)
+                         instead of making an admin token: one token, kept in the admin's secret
+                         store, reaches every host, and user data holds only its hash
+                         (printf %s "$TOKEN" | sha256sum)
   --no-docker-install    do not install or enable Docker (it is managed elsewhere)
   --no-start             install and enable berth, but do not start it now (for image baking)
 
@@ -97,6 +101,7 @@ parse_args() {
   OPT_WATCH_LABELED=true
   OPT_TOKEN_FILE=
   OPT_PRINT_TOKEN=0
+  OPT_TOKEN_SHA256=
   OPT_CERT=
   OPT_KEY=
   OPT_NO_DOCKER_INSTALL=0
@@ -108,7 +113,7 @@ parse_args() {
   OPT_SANS=
   while [ $# -gt 0 ]; do
     case $1 in
-      --binary | --url | --sha256 | --listen | --poll-interval | --service | --token-file | --cert | --key | --san)
+      --binary | --url | --sha256 | --listen | --poll-interval | --service | --token-file | --token-sha256 | --cert | --key | --san)
         [ $# -ge 2 ] || usage_error "$1 needs a value"
         case $2 in *'
 '*) usage_error "$1: a value with a newline is not accepted" ;; esac
@@ -119,6 +124,7 @@ parse_args() {
           --listen) OPT_LISTEN=$2 ;;
           --poll-interval) OPT_POLL=$2 ;;
           --token-file) OPT_TOKEN_FILE=$2 ;;
+          --token-sha256) OPT_TOKEN_SHA256=$2 ;;
           --cert) OPT_CERT=$2 ;;
           --key) OPT_KEY=$2 ;;
           --service) OPT_SERVICES="$OPT_SERVICES$2
@@ -128,7 +134,7 @@ parse_args() {
         esac
         shift 2
         ;;
-      --binary=* | --url=* | --sha256=* | --listen=* | --poll-interval=* | --service=* | --token-file=* | --cert=* | --key=* | --san=*)
+      --binary=* | --url=* | --sha256=* | --listen=* | --poll-interval=* | --service=* | --token-file=* | --token-sha256=* | --cert=* | --key=* | --san=*)
         opt_name=${1%%=*}
         opt_value=${1#*=}
         shift
@@ -162,6 +168,16 @@ parse_args() {
       *[!0-9a-f]*) usage_error "--sha256: \"$OPT_SHA256\" is not a hex SHA-256" ;;
     esac
     [ "${#OPT_SHA256}" -eq 64 ] || usage_error "--sha256: a SHA-256 has 64 hex digits, not ${#OPT_SHA256}"
+  fi
+  if [ -n "$OPT_TOKEN_SHA256" ]; then
+    OPT_TOKEN_SHA256=$(printf '%s' "$OPT_TOKEN_SHA256" | tr 'A-F' 'a-f')
+    case $OPT_TOKEN_SHA256 in
+      *[!0-9a-f]*) usage_error "--token-sha256: \"$OPT_TOKEN_SHA256\" is not a hex SHA-256" ;;
+    esac
+    [ "${#OPT_TOKEN_SHA256}" -eq 64 ] || usage_error "--token-sha256: a SHA-256 has 64 hex digits, not ${#OPT_TOKEN_SHA256}"
+    if [ -n "$OPT_TOKEN_FILE" ] || [ "$OPT_PRINT_TOKEN" = 1 ]; then
+      usage_error "--token-sha256 makes no admin token: --token-file and --print-token do not go with it"
+    fi
   fi
   if [ -n "$OPT_LISTEN" ]; then
     # The agent checks the address itself; this only keeps what goes into agent.json plain.
@@ -351,6 +367,9 @@ ensure_docker() {
     else
       warn "docker: no docker.service unit; make sure the Docker Engine starts at boot"
     fi
+  fi
+  if ! command -v nft >/dev/null 2>&1 && [ ! -x /usr/sbin/nft ]; then
+    warn "nft: not installed; start-first on a fixed host port needs it (install the nftables package)"
   fi
   if ! getent group docker >/dev/null 2>&1; then
     groupadd --system docker
@@ -697,6 +716,24 @@ ensure_admin_token() {
   rm -f "$token_out"
 }
 
+# With --token-sha256: the fleet token, known here only by its hash; the token itself stays in the
+# admin's secret store. A fleet token of another hash is replaced (rotation); no admin token is made.
+ensure_fleet_token() {
+  if [ -s "$TOKENS_FILE" ] && grep -q "\"$OPT_TOKEN_SHA256\"" "$TOKENS_FILE"; then
+    TOKEN_OUTCOME="kept the fleet token (sha256 $OPT_TOKEN_SHA256) in $TOKENS_FILE"
+    say "token: $TOKEN_OUTCOME"
+    fix_tokens_file
+    return 0
+  fi
+  token_err="$WORK_DIR/token.err"
+  "$BIN_DEST" token revoke fleet >/dev/null 2>&1 || true
+  "$BIN_DEST" token add --name fleet --scope deploy --sha256 "$OPT_TOKEN_SHA256" 2>"$token_err" ||
+    die "token: 'berth token add --name fleet --scope deploy --sha256 $OPT_TOKEN_SHA256' failed: $(head -c 600 "$token_err")"
+  fix_tokens_file
+  TOKEN_OUTCOME="fleet token (scope deploy) added by its SHA-256 $OPT_TOKEN_SHA256; no admin token made"
+  say "token: $TOKEN_OUTCOME"
+}
+
 # The agent runs as berth and reads the tokens file, which must stay private (0600).
 fix_tokens_file() {
   [ -f "$TOKENS_FILE" ] || return 0
@@ -800,7 +837,11 @@ install_berth() {
   install_services
   write_default_config
   ensure_tls
-  ensure_admin_token
+  if [ -n "$OPT_TOKEN_SHA256" ]; then
+    ensure_fleet_token
+  else
+    ensure_admin_token
+  fi
   validate_config
   start_service
 

@@ -5,10 +5,13 @@
 
 #include "app/desired.hpp"
 #include "aws/client_io.hpp"
+#include "common/clock.hpp"
 #include "control/api.hpp"
 #include "control/notifier.hpp"
 #include "control/server.hpp"
+#include "control/services_snapshot.hpp"
 #include "docker/client.hpp"
+#include "hostport/port_switch.hpp"
 #include "registry/client.hpp"
 #include "state/store.hpp"
 #include "swap/engine.hpp"
@@ -115,6 +118,9 @@ class Agent final : public control::ApiBackend {
   // containers left in the namespace of its previous run and starts those whose start failed while it was
   // down (Docker starts containers after its own restart in no particular order).
   boost::asio::awaitable<void> repair_holders();
+  // Points every host port berth switches at the container that carries its service's name, when that one
+  // runs and no swap of it is in flight (after a restart of berth or of the Docker Engine, addresses change).
+  boost::asio::awaitable<void> reconcile_ports();
 
   // Checks and swaps (agent_work_io.cpp).
   // A check on request (API, CLI) leaves the schedule alone: a client that checks more often than the
@@ -137,6 +143,9 @@ class Agent final : public control::ApiBackend {
   const config::UpdateWindow* window_of(const Service& s) const;
   // A newer version waits for the window to open (the state check() gives it).
   static bool waiting_for_window(const Service& s);
+  // The variables a service's S3 environment files add to (or change in) its recorded environment, read now
+  // with the instance role; never recorded.
+  boost::asio::awaitable<common::Result<std::vector<std::string>>> s3_environment(const FileService& file);
   // True while the service must stay in the map: a swap or other work on it is running.
   bool in_use(const Service& s) const;
   void spawn(std::function<boost::asio::awaitable<void>()> work);
@@ -154,7 +163,9 @@ class Agent final : public control::ApiBackend {
   std::int64_t images_bytes_of(const Service& s, const std::string& running_id, std::int64_t running_bytes) const;
 
   // The API (agent_api_io.cpp).
-  nlohmann::json service_json(const Service& s) const;
+  static control::ServiceShown shown(const Service& s);
+  // Brings the snapshot the reads are served from up to date with services_.
+  void refresh_snapshot();
   nlohmann::json swap_json(const swap::SwapRecord& r) const;
   boost::asio::awaitable<control::ApiResponse> api_update(const control::ApiRequest& request);
   boost::asio::awaitable<control::ApiResponse> api_rollback(const control::ApiRequest& request);
@@ -164,7 +175,8 @@ class Agent final : public control::ApiBackend {
   std::optional<nlohmann::json> defer_to_window(Service& s);
   boost::asio::awaitable<control::ApiResponse> start_swap(const std::string& name, const std::string& digest,
                                                           const std::string& why, bool wait);
-  std::string metrics_text() const;
+  // /metrics as last rendered, rendered again when what it shows changed.
+  const std::string& metrics_text();
 
   boost::asio::any_io_executor executor_;
   std::string config_path_;
@@ -172,12 +184,20 @@ class Agent final : public control::ApiBackend {
   config::AgentConfig config_;
   docker::DockerClient docker_;
   state::StateStore store_;
+  hostport::PortSwitch ports_;
   swap::SwapEngine engine_;
+  aws::AwsClient aws_;  // before registry_, which logs in to ECR with it
   registry::RegistryClient registry_;
-  aws::AwsClient aws_;
   std::unique_ptr<control::ControlServer> server_;
   std::unique_ptr<control::Notifier> notifier_;
   std::map<std::string, Service> services_;
+  control::ServicesSnapshot snapshot_;  // what GET /v1/services answers
+  struct MetricsShown {
+    std::size_t services = 0;
+    std::int64_t last_successful_check_ms = 0;
+    std::map<std::string, std::int64_t> counters;
+    std::string text;
+  } metrics_;
   swap::RecentSwaps swaps_;  // running and recent swaps by id: the record, then the result
   std::map<std::uint64_t, std::function<void(const nlohmann::json&)>> subscribers_;
   std::uint64_t next_subscriber_ = 1;
@@ -192,6 +212,7 @@ class Agent final : public control::ApiBackend {
   bool reconciling_ = false;      // reconcile_files runs one at a time
   bool reconcile_again_ = false;  // the service files changed while it ran
   bool repairing_ = false;        // repair_holders runs one at a time
+  bool pointing_ports_ = false;   // reconcile_ports runs one at a time
   // Containers repair_holders started after a failed start: container id -> the holder's StartedAt then.
   std::map<std::string, std::string> started_for_holder_;
   int swaps_in_flight_ = 0;
@@ -204,7 +225,7 @@ class Agent final : public control::ApiBackend {
   std::map<std::string, TagListing> tag_lists_;  // berth.follow: by repository (registry/name)
 };
 
-std::int64_t now_ms();
+using common::now_ms;
 std::string rfc3339(std::int64_t ms);
 
 }  // namespace berth::app

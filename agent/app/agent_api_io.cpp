@@ -66,22 +66,33 @@ json history_json(const state::HistoryEntry& h) {
 
 }  // namespace
 
-json Agent::service_json(const Service& s) const {
-  return json{{"name", s.name},
-              {"image", s.image},
-              {"running_digest", null_or(s.running_digest)},
-              {"newest_digest", null_or(s.newest_digest)},
-              {"state", s.state},
-              {"last_check", null_or(rfc3339(s.last_check_ms))},
-              {"last_swap", null_or(rfc3339(s.last_swap_ms))},
-              {"policy", config::to_string(s.policy.policy)},
-              {"strategy", config::to_string(s.policy.strategy)},
-              {"source", s.from_file ? "file" : "label"},
-              {"error", null_or(s.error)},
-              {"images_bytes", s.images_bytes},
-              {"running_tag", null_or(s.running_tag)},
-              {"follow", s.policy.follow ? json(s.policy.follow->text()) : json(nullptr)},
-              {"newest_tag", null_or(s.newest_tag)}};
+control::ServiceShown Agent::shown(const Service& s) {
+  control::ServiceShown v;
+  v.name = s.name;
+  v.image = s.image;
+  v.running_digest = s.running_digest;
+  v.newest_digest = s.newest_digest;
+  v.state = s.state;
+  v.last_check_ms = s.last_check_ms;
+  v.last_swap_ms = s.last_swap_ms;
+  v.policy = config::to_string(s.policy.policy);
+  v.strategy = config::to_string(s.policy.strategy);
+  v.source = s.from_file ? "file" : "label";
+  v.error = s.error;
+  v.images_bytes = s.images_bytes;
+  v.running_tag = s.running_tag;
+  v.follow = s.policy.follow ? std::string_view(s.policy.follow->text()) : std::string_view();
+  v.newest_tag = s.newest_tag;
+  return v;
+}
+
+void Agent::refresh_snapshot() {
+  std::vector<control::ServiceShown> all;
+  all.reserve(services_.size());
+  for (const auto& [name, s] : services_) {
+    all.push_back(shown(s));
+  }
+  snapshot_.refresh(all);
 }
 
 json Agent::swap_json(const swap::SwapRecord& r) const {
@@ -102,18 +113,19 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
   switch (route) {
     case RouteId::kHealth: co_return ok({{"status", "ok"}, {"version", common::kVersion}});
     case RouteId::kListServices: {
-      json list = json::array();
-      for (const auto& [name, s] : services_) {
-        list.push_back(service_json(s));
-      }
-      co_return ok({{"services", list}});
+      refresh_snapshot();
+      ApiResponse r;
+      r.json_text = snapshot_.list_body();
+      co_return r;
     }
     case RouteId::kGetService: {
-      auto it = services_.find(request.params.at("name"));
-      if (it == services_.end()) {
+      refresh_snapshot();
+      ApiResponse r;
+      r.json_text = snapshot_.service_body(request.params.at("name"));
+      if (!r.json_text) {
         co_return error_response(404, "not_found", "no service named " + request.params.at("name"));
       }
-      co_return ok(service_json(it->second));
+      co_return r;
     }
     case RouteId::kCheckService: {
       auto it = services_.find(request.params.at("name"));
@@ -126,7 +138,7 @@ net::awaitable<ApiResponse> Agent::handle(RouteId route, const ApiRequest& reque
         co_return from_error(checked ? common::make_error(common::ErrorKind::kNotFound, "service went away")
                                      : checked.error());
       }
-      json body = service_json(it->second);
+      json body = control::service_json(shown(it->second));
       body["update_available"] = it->second.state == "update available" || waiting_for_window(it->second);
       co_return ok(body);
     }
@@ -351,8 +363,16 @@ ApiResponse Agent::api_registry_hook(const ApiRequest& request) {
   return ok({{"checking", triggered}}, 202);
 }
 
-std::string Agent::metrics_text() const {
-  std::string out;
+const std::string& Agent::metrics_text() {
+  if (!metrics_.text.empty() && metrics_.services == services_.size() &&
+      metrics_.last_successful_check_ms == last_successful_check_ms_ && metrics_.counters == counters_) {
+    return metrics_.text;
+  }
+  metrics_.services = services_.size();
+  metrics_.last_successful_check_ms = last_successful_check_ms_;
+  metrics_.counters = counters_;
+  std::string& out = metrics_.text;
+  out.clear();
   out += "# HELP berth_build_info berth version\n# TYPE berth_build_info gauge\n";
   out += std::string("berth_build_info{version=\"") + common::kVersion + "\"} 1\n";
   out += "# HELP berth_services_watched services berth keeps up to date\n# TYPE berth_services_watched gauge\n";
@@ -361,6 +381,16 @@ std::string Agent::metrics_text() const {
   out += "berth_last_successful_check_timestamp_seconds " + std::to_string(last_successful_check_ms_ / 1000) + "\n";
   for (const auto& [key, value] : counters_) {
     out += "berth_" + key + " " + std::to_string(value) + "\n";
+  }
+  const auto& aws = aws_.tally();
+  for (const auto& [kind, value] : {std::pair{"imds_token", aws.imds_token},
+                                    {"imds_credentials", aws.imds_credentials},
+                                    {"imds_region", aws.imds_region},
+                                    {"s3", aws.objects}}) {
+    out += std::string("berth_aws_requests{kind=\"") + kind + "\"} " + std::to_string(value) + "\n";
+  }
+  for (const auto& [service, value] : aws.calls_by_service) {
+    out += "berth_aws_requests{kind=\"" + service + "\"} " + std::to_string(value) + "\n";
   }
   return out;
 }

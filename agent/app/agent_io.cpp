@@ -4,6 +4,7 @@
 #include "app/systemd.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
+#include "config/docker_mapping.hpp"
 #include "config/service_policy.hpp"
 #include "control/time_text.hpp"
 
@@ -43,12 +44,13 @@ std::string config_dir_of(const std::string& config_path) {
   return parent.empty() ? std::string(".") : parent.string();
 }
 
-}  // namespace
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+registry::RegistryClientSettings registry_settings(const config::AgentConfig& config, aws::AwsClient& aws) {
+  auto settings = registry::RegistryClientSettings::from_config(config);
+  settings.aws = &aws;
+  return settings;
 }
+
+}  // namespace
 
 std::string rfc3339(std::int64_t ms) {
   return ms <= 0 ? std::string()
@@ -62,9 +64,9 @@ Agent::Agent(net::any_io_executor executor, std::string config_path, Desired des
       config_(*desired_.agent),
       docker_(executor, config_.docker.socket),
       store_(config_.state_dir),
-      engine_(docker_, store_),
-      registry_(executor, registry::RegistryClientSettings::from_config(config_)),
+      engine_(docker_, store_, &ports_),
       aws_(executor, config_.aws),
+      registry_(executor, registry_settings(config_, aws_)),
       file_stamps_(desired_.stamps) {}
 
 Agent::~Agent() = default;
@@ -227,12 +229,17 @@ net::awaitable<void> Agent::reconcile_files() {
         if (!net_id && net_id.error().kind != ErrorKind::kConflict) {
           log_service(4, c.name, "", "cannot create network " + fs.task.network_name() + ": " + net_id.error().message);
         }
+        // Before the task's first container. awsvpc: they all join the holder's namespace. bridge: the holder
+        // keeps the task's bridge up while a stop-first swap has none of the task's containers running.
+        auto holder = co_await ensure_holder(fs.task);
+        if (!holder) {
+          log_service(4, fs.task.holder_name(), "",
+                      awsvpc ? "the task's containers cannot start: " + holder.error().message
+                             : "the task's bridge has no holder (" + holder.error().message +
+                                   "): a stop-first swap of a task with one running container waits about a "
+                                   "second longer");
+        }
         if (awsvpc) {
-          // Before the task's first container: they all join the holder's namespace.
-          auto holder = co_await ensure_holder(fs.task);
-          if (!holder) {
-            log_service(4, fs.task.holder_name(), "", "the task's containers cannot start: " + holder.error().message);
-          }
           holders.insert_or_assign(fs.task.family, std::move(holder));
         }
       }
@@ -294,6 +301,45 @@ net::awaitable<void> Agent::reconcile_files() {
     }
   } while (reconcile_again_ && !stopping_);
   reconciling_ = false;
+}
+
+net::awaitable<void> Agent::reconcile_ports() {
+  std::vector<std::pair<std::string, std::vector<config::SwitchedPort>>> wanted;
+  for (const auto& [name, s] : services_) {
+    if (s.from_file && s.file) {
+      auto ports = config::switched_ports(s.file->task, s.file->container());
+      if (!ports.empty()) {
+        wanted.emplace_back(name, std::move(ports));
+      }
+    }
+  }
+  if (wanted.empty()) {
+    co_return;
+  }
+  if (auto map = co_await ports_.current(); !map) {
+    spdlog::warn("host ports switched by berth: {}", map.error().message);
+    co_return;
+  }
+  for (const auto& [name, ports] : wanted) {
+    if (engine_.busy(name)) {
+      continue;  // a swap moves the port itself
+    }
+    auto inspect = co_await docker_.inspect_container(name);
+    if (!inspect || !inspect->value("State", json::object()).value("Running", false)) {
+      continue;
+    }
+    const auto at = hostport::attachment_of(*inspect);
+    if (!at || engine_.busy(name) || services_.count(name) == 0) {
+      continue;
+    }
+    for (const auto& p : ports) {
+      const hostport::Target target{at->address, static_cast<std::uint16_t>(p.container_port)};
+      auto pointed = co_await ports_.point(static_cast<std::uint16_t>(p.host_port), target, at->bridge);
+      if (!pointed) {
+        log_service(4, name, "", "host port " + std::to_string(p.host_port) + ": " + pointed.error().message);
+      }
+    }
+  }
 }
 
 bool Agent::in_use(const Service& s) const { return s.work > 0 || s.checking || engine_.busy(s.name); }
@@ -434,6 +480,13 @@ net::awaitable<void> Agent::tick() {
       file_stamps_ = std::move(stamps);
     }
     co_await discover_labelled();
+    if (!pointing_ports_) {
+      pointing_ports_ = true;
+      spawn([this]() -> net::awaitable<void> {
+        co_await reconcile_ports();
+        pointing_ports_ = false;
+      });
+    }
     if (!repairing_) {
       // Beside the main loop: restarting a container waits for its stop timeout.
       repairing_ = true;

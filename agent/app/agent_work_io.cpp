@@ -3,6 +3,8 @@
 
 #include "app/systemd.hpp"
 #include "common/text.hpp"
+#include "config/docker_mapping.hpp"
+#include "config/env_file.hpp"
 #include "health/probe.hpp"
 #include "swap/recreate.hpp"
 
@@ -96,6 +98,10 @@ net::awaitable<common::Status> Agent::check(Service& s, CheckFor why) {
   }
   ++counters_["checks{registry=\"" + ref->registry + "\"}"];
   auto newest = co_await registry_.check(*ref);
+  if (newest) {
+    counters_["registry_requests{registry=\"" + ref->registry + "\"}"] += newest->requests_made;
+    counters_["token_requests{registry=\"" + ref->registry + "\"}"] += newest->token_requests;
+  }
   if (!newest) {
     check_failed(newest.error());
     co_return newest.error();
@@ -200,6 +206,47 @@ net::awaitable<Result<std::string>> Agent::read_secret(const std::string& value_
   co_return aws::parse_secret_value(*source, *body);
 }
 
+net::awaitable<Result<std::vector<std::string>>> Agent::s3_environment(const FileService& file) {
+  const auto& c = file.container();
+  config::EnvFileContents contents = file.env_files;
+  bool any = false;
+  for (const auto& arn : c.environment_files) {
+    if (!config::is_s3_environment_file(arn) || contents.contains(arn)) {
+      continue;
+    }
+    any = true;
+    auto object = aws::parse_s3_arn(arn);
+    if (!object) {
+      co_return object.error();
+    }
+    auto text = co_await aws_.get_object(object->bucket, object->key, "");
+    if (!text) {
+      co_return text.error().context("environment file " + arn);
+    }
+    auto parsed = config::parse_env_file(*text, arn);
+    if (!parsed.ok()) {
+      co_return common::make_error(ErrorKind::kInvalidArgument, parsed.problems.to_string());
+    }
+    contents[arn] = std::move(*parsed.value);
+  }
+  if (!any) {
+    co_return std::vector<std::string>{};
+  }
+  auto merged = config::resolve_environment(c, contents);
+  if (!merged) {
+    co_return merged.error();
+  }
+  // What the S3 files add or change: the rest is in the recorded body already.
+  const auto recorded = file.create_body.value("Env", json::array());
+  std::vector<std::string> added;
+  for (auto& variable : *merged) {
+    if (std::find(recorded.begin(), recorded.end(), variable) == recorded.end()) {
+      added.push_back(std::move(variable));
+    }
+  }
+  co_return added;
+}
+
 net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::ImageReference ref) {
   swap::SwapPlan p;
   p.service = s.name;
@@ -221,6 +268,9 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
       p.create_body["Image"] = p.image_ref;
     }
     p.stop_grace = std::chrono::seconds(c.stop_timeout_s);
+    for (const auto& port : config::switched_ports(s.file->task, c)) {
+      p.ports.push_back(json{{"host", port.host_port}, {"container", port.container_port}});
+    }
     if (c.health_check) {
       sources.ecs_health_check = json{{"command", c.health_check->command},
                                       {"interval", c.health_check->interval_s},
@@ -242,6 +292,11 @@ net::awaitable<Result<swap::SwapPlan>> Agent::plan_for(Service s, registry::Imag
       }
       p.secret_env.push_back(secret.name + "=" + *value);
     }
+    auto from_s3 = co_await s3_environment(*s.file);
+    if (!from_s3) {
+      co_return from_s3.error();
+    }
+    p.secret_env.insert(p.secret_env.end(), from_s3->begin(), from_s3->end());
   } else {
     // A hand-started container: recreated from what Docker knows of it, minus its old image's defaults.
     auto inspect = co_await docker_.inspect_container(s.name);

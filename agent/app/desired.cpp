@@ -39,6 +39,29 @@ config::EnvFileContents read_env_files(const config::TaskSpec& task, const std::
   return out;
 }
 
+// What can still be used of an agent.json that has problems, so the service files can be checked all the
+// same: its services_dir (when it is an absolute path) and aws.region (when a string); defaults for the
+// rest, and for everything when the text is not a JSON object.
+config::AgentConfig salvage_agent_config(std::string_view json_text) {
+  config::AgentConfig salvaged;
+  const auto root = nlohmann::json::parse(json_text, nullptr, false);
+  if (!root.is_object()) {
+    return salvaged;
+  }
+  if (const auto dir = root.find("services_dir"); dir != root.end() && dir->is_string()) {
+    const auto& path = dir->get_ref<const std::string&>();
+    if (config::absolute_path_problem(path).empty()) {
+      salvaged.services_dir = path;
+    }
+  }
+  if (const auto aws = root.find("aws"); aws != root.end() && aws->is_object()) {
+    if (const auto region = aws->find("region"); region != aws->end() && region->is_string()) {
+      salvaged.aws.region = region->get<std::string>();
+    }
+  }
+  return salvaged;
+}
+
 }  // namespace
 
 std::string config_path_from(const std::string& flag_value) {
@@ -123,7 +146,7 @@ Desired load_services(const config::AgentConfig& agent, const std::string& confi
         d.problems.add(label, "containerDefinitions[" + std::to_string(i) + "]", body.error().message);
         continue;
       }
-      FileService s{paths[k], loaded.task, i, *body, {}};
+      FileService s{paths[k], loaded.task, i, *body, {}, env_files};
       s.spec_hash = (*body)["Labels"].value("berth.spec-hash", std::string());
       d.services.push_back(std::move(s));
     }
@@ -135,20 +158,23 @@ Desired load_desired(const std::string& config_path) {
   const std::string config_dir = dir_of(config_path);
   const std::string label = config::display_path(config_path, config_dir);
   std::string text;
+  Desired d;
   if (auto read = config::read_config_file(config_path); read) {
     text = *read;
   } else if (read.error().kind != common::ErrorKind::kNotFound) {
-    Desired d;
     d.problems.add(label, "", read.error().message);
-    return d;
   }
-  auto agent = config::load_agent_config(text, label);
-  if (!agent.ok()) {
-    Desired d;
+  if (d.problems.empty()) {
+    auto agent = config::load_agent_config(text, label);
+    if (agent.ok()) {
+      return load_services(*agent.value, config_dir);
+    }
     d.problems = agent.problems;
-    return d;
   }
-  return load_services(*agent.value, config_dir);
+  // agent.json is refused; its service files are checked all the same, so every problem shows at once.
+  const Desired files = load_services(salvage_agent_config(text), config_dir);
+  d.problems.append(files.problems);
+  return d;
 }
 
 }  // namespace berth::app

@@ -25,6 +25,8 @@ struct FileService {
   std::size_t index = 0;       // into task.containers
   nlohmann::json create_body;  // to_create_body with the environment files read
   std::string spec_hash;       // the berth.spec-hash label of create_body
+  // The task's environment files on this host as read, for the merge with its S3 ones at creation.
+  config::EnvFileContents env_files;
   [[nodiscard]] const config::ContainerSpec& container() const { return task.containers[index]; }
 };
 

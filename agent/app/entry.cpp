@@ -27,6 +27,8 @@ constexpr std::string_view kUsage =
     "  rollback SERVICE [--wait]\n"
     "  history  [SERVICE] [--json]\n"
     "  token    create --name NAME --scope read|deploy|admin | list | revoke NAME\n"
+    "           add --name NAME --scope SCOPE --sha256 HEX   (a token known only by its hash)\n"
+    "  fleet    status|check|update|rollback --hosts FILE ...   (berth fleet --help)\n"
     "  version\n";
 
 }  // namespace
@@ -62,7 +64,7 @@ int run_main(int argc, char** argv) {
     const std::string config_path = config_path_from(config_flag);
     return command == "agent" ? run_agent(config_path) : run_validate(config_path);
   }
-  for (std::string_view known : {"status", "check", "update", "rollback", "history", "token"}) {
+  for (std::string_view known : {"status", "check", "update", "rollback", "history", "token", "fleet"}) {
     if (command == known) {
       return cli::run_client_command(argc, argv);
     }

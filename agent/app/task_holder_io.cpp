@@ -1,6 +1,7 @@
-// awsvpc tasks: the holder container that owns each task's network namespace (and its PID and IPC
-// namespaces with pidMode/ipcMode task). The task's containers join it, so a swap of one of them leaves
-// the namespace, its address and the other containers' connections alone.
+// The holder container of each task. awsvpc: it owns the task's network namespace (and its PID and IPC
+// namespaces with pidMode/ipcMode task); the task's containers join it, so a swap of one of them leaves
+// the namespace, its address and the other containers' connections alone. bridge: it sits on the task's
+// network and keeps its bridge up, so a stop-first swap does not wait for the bridge to come back.
 #include "app/agent.hpp"
 
 #include "app/systemd.hpp"
@@ -108,7 +109,7 @@ net::awaitable<Result<std::string>> Agent::ensure_holder(const config::TaskSpec&
   if (auto loaded = co_await ensure_holder_image(); !loaded) co_return loaded.error();
   auto id = co_await docker_.create_container(name, body);
   if (!id) co_return id.error();
-  log_service(2, name, "", "created the task's namespace holder");
+  log_service(2, name, "", "created the task's holder");
   if (auto started = co_await docker_.start_container(*id); !started) co_return started.error();
   co_return *id;
 }
@@ -118,6 +119,15 @@ net::awaitable<void> Agent::repair_holders() {
   const std::vector<config::LoadedService> tasks = desired_.tasks;
   for (const auto& loaded : tasks) {
     const config::TaskSpec& task = loaded.task;
+    if (task.network_mode == config::NetworkMode::kBridge) {
+      // It only keeps the bridge up: start it when someone stopped it.
+      auto holder = co_await docker_.inspect_container(task.holder_name());
+      if (holder && !holder->value("State", json::object()).value("Running", false) && !reconciling_) {
+        log_service(3, task.holder_name(), "", "the task's holder is not running: starting it");
+        (void)co_await docker_.start_container(holder->value("Id", std::string()));
+      }
+      continue;
+    }
     if (task.network_mode != config::NetworkMode::kAwsvpc) continue;
     const bool busy = std::any_of(task.containers.begin(), task.containers.end(), [&](const auto& c) {
       const auto it = services_.find(c.name);

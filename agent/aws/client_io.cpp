@@ -242,6 +242,7 @@ net::awaitable<Result<std::string>> AwsClient::call(Call c) {
     http::Request req{"POST", "/", {{"X-Amz-Target", c.target}}, body, content_type};
     req.headers.insert(req.headers.end(), s.headers.begin(), s.headers.end());
     ++tally_.calls;
+    ++tally_.calls_by_service[c.service];
     auto answer = co_await client.request(std::move(req), kCallLimits);
     if (!answer) {
       co_return answer.error().context(c.target + " in " + c.region);

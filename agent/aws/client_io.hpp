@@ -32,7 +32,8 @@ struct AwsTally {
   int imds_token = 0;
   int imds_credentials = 0;
   int imds_region = 0;
-  int calls = 0;
+  int calls = 0;                               // JSON 1.1 calls, refused ones included
+  std::map<std::string, int> calls_by_service;  // the same by service: "ecr", "ssm", "secretsmanager"
   int objects = 0;
 };
 

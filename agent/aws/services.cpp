@@ -3,6 +3,7 @@
 #include "common/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <ctime>
 
@@ -203,7 +204,7 @@ common::Result<RegistryLogin> parse_authorization_token(std::string_view body) {
 }
 
 std::optional<std::string> ecr_registry_region(std::string_view host) {
-  std::string_view rest = host;
+  std::string_view rest = host.substr(0, host.find(':'));  // a port, as a test's registry has
   for (const std::string_view suffix : {".amazonaws.com.cn", ".amazonaws.com"}) {
     if (rest.ends_with(suffix)) {
       rest.remove_suffix(suffix.size());
@@ -268,6 +269,34 @@ common::Result<SecretSource> parse_value_from(std::string_view value_from) {
     return refuse("name a version stage or a version id, not both");
   }
   return s;
+}
+
+common::Result<S3Object> parse_s3_arn(std::string_view arn) {
+  const auto refuse = [&](const std::string& why) {
+    return common::make_error(ErrorKind::kInvalidArgument, "\"" + common::printable_text(arn, 200) + "\": " + why);
+  };
+  // arn:<partition>:s3:::<bucket>/<key>; the key may hold ':' and '/'.
+  const auto parts = common::split(arn, ':');
+  if (parts.size() < 6 || parts[0] != "arn" || parts[1].empty() || parts[2] != "s3" || !parts[3].empty() ||
+      !parts[4].empty()) {
+    return refuse("not the ARN of an S3 object: arn:aws:s3:::<bucket>/<key>");
+  }
+  const std::string_view rest = arn.substr(std::string_view("arn::s3:::").size() + parts[1].size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash + 1 == rest.size()) {
+    return refuse("names a bucket but no object: arn:aws:s3:::<bucket>/<key>");
+  }
+  const std::string_view bucket = rest.substr(0, slash);
+  const auto bucket_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  };
+  if (bucket.size() < 3 || bucket.size() > 63 || !std::all_of(bucket.begin(), bucket.end(), bucket_char) ||
+      !std::isalnum(static_cast<unsigned char>(bucket.front())) ||
+      !std::isalnum(static_cast<unsigned char>(bucket.back()))) {
+    return refuse("\"" + common::printable_text(bucket, 80) +
+                  "\" is not a bucket name (3 to 63 lowercase letters, digits, dots and hyphens)");
+  }
+  return S3Object{std::string(bucket), std::string(rest.substr(slash + 1))};
 }
 
 Call get_secret_call(const SecretSource& source, std::string region) {

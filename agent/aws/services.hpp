@@ -68,7 +68,8 @@ struct RegistryLogin {
 };
 common::Result<RegistryLogin> parse_authorization_token(std::string_view body);
 
-// ECR's registry hosts: "<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]"; the region, or nullopt.
+// ECR's registry hosts: "<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]", with or without a port;
+// the region, or nullopt.
 std::optional<std::string> ecr_registry_region(std::string_view host);
 
 // A secret's valueFrom in a task definition: an SSM parameter (name or ARN) or a Secrets Manager secret
@@ -87,5 +88,12 @@ Call get_secret_call(const SecretSource& source, std::string region);
 // The value from the answer to get_secret_call: the parameter's value, the secret's string, or the
 // member json_key of the secret's JSON.
 common::Result<std::string> parse_secret_value(const SecretSource& source, std::string_view body);
+
+// An S3 object as environmentFiles of type s3 name it: "arn:aws:s3:::<bucket>/<key>" (any partition).
+struct S3Object {
+  std::string bucket;
+  std::string key;
+};
+common::Result<S3Object> parse_s3_arn(std::string_view arn);
 
 }  // namespace berth::aws

@@ -1,6 +1,8 @@
 // The client commands over HTTP: the agent's unix socket by default, or https:// with a bearer token
 // and a CA file for a remote agent.
 #include "cli/client.hpp"
+#include "cli/client_setup.hpp"
+#include "cli/fleet.hpp"
 
 #include "cli/command_line.hpp"
 #include "cli/exit_codes.hpp"
@@ -8,6 +10,8 @@
 #include "cli/swap_follower.hpp"
 #include "cli/swap_narration.hpp"
 #include "cli/token_command.hpp"
+#include "common/loopback.hpp"
+#include "common/signal_io.hpp"
 #include "common/text.hpp"
 #include "config/address.hpp"
 #include "control/sse.hpp"
@@ -15,13 +19,16 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -38,6 +45,7 @@ namespace {
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr auto kRequestTimeout = std::chrono::seconds(60);
 constexpr auto kPollInterval = std::chrono::seconds(3);
+constexpr std::size_t kConcurrentChecks = 8;  // `berth check` of every service
 constexpr auto kSubscribeWait = std::chrono::seconds(5);
 constexpr std::size_t kMaxTokenFileBytes = 4096;
 constexpr int kFinalRecordAttempts = 40;
@@ -63,6 +71,21 @@ struct Failure {
 };
 
 using Outcome = std::variant<int, Failure>;
+
+}  // namespace
+
+http::Request api_request(const std::optional<std::string>& token, std::string method, std::string target,
+                          std::string body) {
+  http::Request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  req.body = std::move(body);
+  req.content_type = "application/json";
+  if (token) {
+    req.headers.emplace_back("Authorization", "Bearer " + *token);
+  }
+  return req;
+}
 
 common::Result<std::string> read_token_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -109,6 +132,8 @@ common::Result<std::shared_ptr<ssl::context>> make_tls(const ClientOptions& o) {
   return ctx;
 }
 
+namespace {
+
 common::Result<http::Endpoint> endpoint_for(const ClientOptions& o) {
   auto url = parse_agent_url(o.url);
   if (!url) {
@@ -129,18 +154,6 @@ common::Result<http::Endpoint> endpoint_for(const ClientOptions& o) {
   return common::make_error(common::ErrorKind::kInternal, "unknown URL kind");
 }
 
-http::Request make_request(const Context& ctx, std::string method, std::string target, std::string body = {}) {
-  http::Request req;
-  req.method = std::move(method);
-  req.target = std::move(target);
-  req.body = std::move(body);
-  req.content_type = "application/json";
-  if (ctx.token) {
-    req.headers.emplace_back("Authorization", "Bearer " + *ctx.token);
-  }
-  return req;
-}
-
 Failure unreachable(const Context& ctx, const common::Error& e) {
   return Failure{kExitError, "cannot reach the agent at " + ctx.url + ": " + e.message};
 }
@@ -152,7 +165,7 @@ Failure api_failure(int status, const json& body) {
 net::awaitable<std::variant<Answer, Failure>> call(Context& ctx, std::string method, std::string target,
                                                    std::string body = {}) {
   // Arguments of a co_await are named values: GCC 12 mishandles some temporaries across a suspension.
-  http::Request req = make_request(ctx, std::move(method), std::move(target), std::move(body));
+  http::Request req = api_request(ctx.token, std::move(method), std::move(target), std::move(body));
   const http::Limits limits{kRequestTimeout, kAnswerLimit};
   auto res = co_await ctx.client->request(std::move(req), limits);
   if (!res) {
@@ -199,7 +212,7 @@ net::awaitable<void> follow_events(Context& ctx, std::shared_ptr<Watch> w) {
     w->wake.cancel();
     return {};
   };
-  http::Request req = make_request(ctx, "GET", "/v1/events");
+  http::Request req = api_request(ctx.token, "GET", "/v1/events");
   const http::StreamLimits limits{std::chrono::seconds(10), std::chrono::seconds(60), {}};
   auto result = co_await ctx.client->stream(std::move(req), limits, on_chunk);
   if (!result) {
@@ -407,27 +420,50 @@ net::awaitable<Outcome> run_check(Context& ctx) {
       }
     }
   }
-  json results = json::array();
+  // Several checks at once (the agent bounds what reaches each registry); the results in the list's order.
+  std::vector<json> checked(names.size());
+  std::optional<Failure> stop;  // unauthorized, or the one service asked for: no more checks
   int code = kExitOk;
-  for (const auto& name : names) {
-    std::string target = service_path(name) + "/check";
-    auto got = co_await call(ctx, "POST", std::move(target), "{}");
-    if (auto* f = std::get_if<Failure>(&got)) {
-      if (f->code == kExitUnauthorized || names.size() == 1) {
-        co_return *f;
+  std::size_t next = 0;
+  std::size_t running = 0;
+  common::Signal finished(co_await net::this_coro::executor);
+  auto worker = [&]() -> net::awaitable<void> {
+    while (next < names.size() && !stop) {
+      const std::size_t i = next++;
+      std::string target = service_path(names[i]) + "/check";
+      auto got = co_await call(ctx, "POST", std::move(target), "{}");
+      if (auto* f = std::get_if<Failure>(&got)) {
+        if (f->code == kExitUnauthorized || names.size() == 1) {
+          stop = *f;
+        }
+        checked[i] = {{"name", names[i]}, {"error", f->message}};
+        code = kExitError;
+        continue;
       }
-      results.push_back({{"name", name}, {"error", f->message}});
-      code = kExitError;
-      continue;
+      json s = std::get<Answer>(got).body;
+      if (s.is_object() && s.contains("service") && s["service"].is_object()) {
+        s = s["service"];
+      }
+      if (s.is_object() && !s.contains("name")) {
+        s["name"] = names[i];
+      }
+      checked[i] = std::move(s);
     }
-    json s = std::get<Answer>(got).body;
-    if (s.is_object() && s.contains("service") && s["service"].is_object()) {
-      s = s["service"];
-    }
-    if (s.is_object() && !s.contains("name")) {
-      s["name"] = name;
-    }
-    results.push_back(std::move(s));
+    --running;
+    finished.notify_all();
+  };
+  for (; running < std::min(kConcurrentChecks, names.size()); ++running) {
+    net::co_spawn(co_await net::this_coro::executor, worker, net::detached);
+  }
+  while (running > 0) {
+    co_await finished.wait();
+  }
+  if (stop) {
+    co_return *stop;
+  }
+  json results = json::array();
+  for (auto& r : checked) {
+    results.push_back(std::move(r));
   }
   if (cl.client.json) {
     print_json(cl.service ? results[0] : results);
@@ -490,7 +526,7 @@ std::variant<std::optional<std::string>, Failure> token_for(const ClientOptions&
     token = env_value("BERTH_TOKEN");
   }
   auto url = parse_agent_url(o.url);
-  if (token && url && url->kind == AgentUrl::Kind::kHttp && !config::is_loopback(url->host)) {
+  if (token && url && url->kind == AgentUrl::Kind::kHttp && !common::is_loopback_host(url->host)) {
     return Failure{kExitUsage, "refusing to send a token over plain HTTP to " + url->host + "; use https://"};
   }
   return token;
@@ -499,6 +535,9 @@ std::variant<std::optional<std::string>, Failure> token_for(const ClientOptions&
 }  // namespace
 
 int run_client_command(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "fleet") {
+    return run_fleet_command(argc, argv);
+  }
   auto cl = parse_command_line(argc, argv);
   const std::string_view command = argc > 1 ? argv[1] : "";
   if (!cl) {

@@ -20,7 +20,7 @@ struct Flag {
   bool takes_value;
 };
 
-constexpr std::array<Flag, 14> kFlags{{{"--url", true},
+constexpr std::array<Flag, 15> kFlags{{{"--url", true},
                                        {"--token-file", true},
                                        {"--cacert", true},
                                        {"--cert", true},
@@ -33,6 +33,7 @@ constexpr std::array<Flag, 14> kFlags{{{"--url", true},
                                        {"--name", true},
                                        {"--scope", true},
                                        {"--config", true},
+                                       {"--sha256", true},
                                        {"--help", false}}};
 
 const Flag* find_flag(std::string_view name) {
@@ -72,6 +73,8 @@ common::Status apply_flag(CommandLine& cl, std::string_view name, const std::str
     cl.token_scope = value;
   } else if (name == "--config") {
     cl.config_path = value;
+  } else if (name == "--sha256") {
+    cl.token_sha256 = value;
   } else if (name == "--help") {
     return usage("");
   }
@@ -83,7 +86,7 @@ bool flag_allowed(std::string_view command, std::string_view flag) {
   const bool client = flag == "--url" || flag == "--token-file" || flag == "--cacert" || flag == "--cert" ||
                       flag == "--key" || flag == "--json";
   if (command == "token") {
-    return flag == "--name" || flag == "--scope" || flag == "--config" || flag == "--json";
+    return flag == "--name" || flag == "--scope" || flag == "--config" || flag == "--json" || flag == "--sha256";
   }
   if (client) {
     return true;
@@ -101,13 +104,20 @@ common::Status check_command(CommandLine& cl, std::vector<std::string>& position
   const std::string& cmd = cl.command;
   if (cmd == "token") {
     if (positional.empty()) {
-      return usage("token: say create, list or revoke");
+      return usage("token: say create, add, list or revoke");
     }
     cl.token_action = positional.front();
     positional.erase(positional.begin());
+    if (cl.token_action != "add" && cl.token_sha256) {
+      return usage("token: --sha256 goes with token add");
+    }
     if (cl.token_action == "create") {
       if (!positional.empty() || !cl.token_name || !cl.token_scope) {
         return usage("token create needs --name NAME and --scope read|deploy|admin|webhook");
+      }
+    } else if (cl.token_action == "add") {
+      if (!positional.empty() || !cl.token_name || !cl.token_scope || !cl.token_sha256) {
+        return usage("token add needs --name NAME, --scope read|deploy|admin|webhook and --sha256 HEX");
       }
     } else if (cl.token_action == "list") {
       if (!positional.empty() || cl.token_name || cl.token_scope) {
@@ -120,7 +130,7 @@ common::Status check_command(CommandLine& cl, std::vector<std::string>& position
       cl.token_name = positional.front();
       positional.clear();
     } else {
-      return usage("token: unknown action '" + cl.token_action + "' (create, list, revoke)");
+      return usage("token: unknown action '" + cl.token_action + "' (create, add, list, revoke)");
     }
     return {};
   }
@@ -178,6 +188,7 @@ std::string command_usage(std::string_view command) {
   }
   if (command == "token") {
     return "usage: berth token create --name NAME --scope read|deploy|admin|webhook [--config PATH] [--json]\n"
+           "       berth token add --name NAME --scope SCOPE --sha256 HEX [--config PATH]\n"
            "       berth token list [--config PATH] [--json]\n"
            "       berth token revoke NAME [--config PATH]\n";
   }

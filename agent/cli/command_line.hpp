@@ -34,10 +34,11 @@ struct CommandLine {
   bool wait = false;                  // update/rollback --wait
   bool in_window = false;             // update --in-window: wait for the service's update window
   // token
-  std::string token_action;  // "create", "list", "revoke"
+  std::string token_action;  // "create", "add", "list", "revoke"
   std::optional<std::string> token_name;
   std::optional<std::string> token_scope;
-  std::optional<std::string> config_path;  // --config
+  std::optional<std::string> token_sha256;  // token add: the hash of a token made elsewhere
+  std::optional<std::string> config_path;   // --config
 };
 
 // argv[0] is the program, argv[1] the command. kInvalidArgument with a message for any usage error.

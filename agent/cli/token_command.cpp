@@ -67,6 +67,21 @@ int create(control::TokenStore& store, const CommandLine& cl, std::FILE* out, st
   return kExitOk;
 }
 
+// A token made elsewhere (a fleet token in the admin's secret store), known here only by its hash.
+int add(control::TokenStore& store, const CommandLine& cl, std::FILE* err) {
+  const auto scope = control::parse_scope(*cl.token_scope);
+  if (!scope) {
+    std::fprintf(err, "berth token: --scope must be read, deploy, admin or webhook\n");
+    return kExitUsage;
+  }
+  if (auto st = store.add(*cl.token_name, *scope, *cl.token_sha256, std::chrono::system_clock::now()); !st) {
+    return fail(err, st.error());
+  }
+  std::fprintf(err, "token \"%s\" (%s) added to %s by its SHA-256; the token itself stays where it was made\n",
+               cl.token_name->c_str(), cl.token_scope->c_str(), store.path().c_str());
+  return kExitOk;
+}
+
 int list(const control::TokenStore& store, const CommandLine& cl, std::FILE* out, std::FILE* err) {
   auto records = store.list();
   if (!records) {
@@ -98,6 +113,9 @@ int run_token_command(const CommandLine& cl, const std::optional<std::string>& c
   control::TokenStore store(*path);
   if (cl.token_action == "create") {
     return create(store, cl, out, err);
+  }
+  if (cl.token_action == "add") {
+    return add(store, cl, err);
   }
   if (cl.token_action == "list") {
     return list(store, cl, out, err);

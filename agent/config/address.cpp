@@ -1,5 +1,6 @@
 #include "config/address.hpp"
 
+#include "common/loopback.hpp"
 #include "common/text.hpp"
 
 #include <arpa/inet.h>
@@ -36,19 +37,7 @@ bool is_hostname(std::string_view text) {
   return true;
 }
 
-bool is_loopback(std::string_view host) {
-  if (common::iequals(host, "localhost")) return true;
-  if (is_ipv4(host)) return host.substr(0, 4) == "127.";
-  if (is_ipv6(host)) {
-    std::array<unsigned char, 16> buffer{};
-    inet_pton(AF_INET6, std::string(host).c_str(), buffer.data());
-    for (std::size_t i = 0; i < 15; ++i) {
-      if (buffer[i] != 0) return false;
-    }
-    return buffer[15] == 1;
-  }
-  return false;
-}
+bool is_loopback(std::string_view host) { return common::is_loopback_host(host); }
 
 namespace {
 

@@ -1,6 +1,7 @@
 #include "config/agent_config.hpp"
 
 #include "aws/services.hpp"
+#include "common/loopback.hpp"
 #include "common/text.hpp"
 #include "config/duration.hpp"
 #include "config/json_reader.hpp"
@@ -103,7 +104,7 @@ void read_aws(const Json& value, const ProblemSink& sink, AgentConfig& config) {
       if (!url || url->target != "/") {
         reader.report(service, "\"" + *text + "\" is not an http(s) URL without a path, like \"https://" +
                                    std::string(service) + ".eu-west-1.amazonaws.com\"");
-      } else if (!url->origin.tls && !registry::is_loopback_host(url->origin.host) &&
+      } else if (!url->origin.tls && !common::is_loopback_host(url->origin.host) &&
                  !(std::string_view(service) == "imds" &&
                    (url->origin.host == "169.254.169.254" || url->origin.host == "fd00:ec2::254"))) {
         reader.report(service, "\"" + *text + "\": plain HTTP only to a loopback address (or to IMDS); use https");
@@ -173,7 +174,7 @@ void read_api(const Json& value, const ProblemSink& sink, AgentConfig& config) {
     } else if (!is_ipv4(parsed->host) && !is_ipv6(parsed->host) && !common::iequals(parsed->host, "localhost")) {
       api.report("listen",
                  "\"" + *listen + "\": listen on an IP address, such as \"0.0.0.0:8443\" or \"127.0.0.1:8080\"");
-    } else if (tls_off && !is_loopback(parsed->host)) {
+    } else if (tls_off && !common::is_loopback_host(parsed->host)) {
       api.report("listen", "\"" + *listen +
                                "\" is reachable from other hosts, so it needs TLS; \"tls\": false is allowed only on a "
                                "loopback address such as 127.0.0.1");
@@ -199,6 +200,14 @@ void read_registry(const std::string& host, const Json& value, const ProblemSink
   settings.password = reader.string("password");
   settings.password_file = absolute_path(reader, "password_file");
   settings.ca_file = absolute_path(reader, "ca_file");
+  if (auto auth = reader.string("auth")) {
+    if (*auth != "ecr") {
+      reader.report("auth", "\"" + *auth +
+                                "\" is not a way to log in: \"ecr\" (GetAuthorizationToken with the "
+                                "instance role), or leave auth out");
+    }
+    settings.ecr = *auth == "ecr";
+  }
   const bool has_username = reader.find("username") != nullptr;
   const bool has_password = reader.find("password") != nullptr;
   const bool has_password_file = reader.find("password_file") != nullptr;
@@ -208,6 +217,9 @@ void read_registry(const std::string& host, const Json& value, const ProblemSink
     reader.report_here("username needs a password_file (or password)");
   } else if (!has_username && (has_password || has_password_file)) {
     reader.report_here("a password needs a username");
+  }
+  if (settings.ecr && has_username) {
+    reader.report("auth", "\"ecr\" logs in with the instance role: give either auth or username, not both");
   }
   reader.finish();
   config.registries[host] = std::move(settings);

@@ -48,6 +48,8 @@ struct RegistrySettings {
   std::optional<std::string> password_file;  // read by the agent when it needs the password
   std::optional<std::string> password;       // inline; password_file is preferred
   std::optional<std::string> ca_file;        // extra CA bundle for this registry's TLS
+  // "auth": "ecr": log in with ECR's GetAuthorizationToken (for ECR behind a name that is not ECR's own).
+  bool ecr = false;
 };
 
 struct NotifyTarget {

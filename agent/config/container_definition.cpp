@@ -63,9 +63,10 @@ bool is_ecs_image_char(char ch) {
 
 void read_name_and_image(ObjectReader& c, ContainerSpec& spec) {
   if (auto name = c.string("name")) {
-    if (!is_docker_name(*name) || name->size() > 255) {
+    const bool one_character = name->size() == 1 && std::isalnum(static_cast<unsigned char>(name->front())) != 0;
+    if ((!is_docker_name(*name) && !one_character) || name->size() > 255) {
       c.report("name", "\"" + *name +
-                           "\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', starting "
+                           "\" is not a valid container name: 1 to 255 letters, digits, '_', '.' or '-', starting "
                            "with a letter or digit");
     } else if (name->find(".berth-") != std::string::npos) {
       c.report("name", "\"" + *name + "\": names containing \".berth-\" are kept for berth's own containers");
@@ -248,15 +249,21 @@ void read_environment_files(ObjectReader& c, ContainerSpec& spec) {
   for_each_object(c, "environmentFiles", [&](ObjectReader& f, std::size_t) {
     const auto value = f.string("value");
     if (auto type = f.string("type")) {
-      if (*type == "s3") {
-        f.report("type",
-                 "berth reads environment files from this host, not from S3: copy the file to the host and "
-                 "give its absolute path as value, without type");
-      } else {
+      if (*type != "s3") {
         f.report("type", "\"" + *type +
-                             "\" is not a type; leave type out and give the absolute path of a file on "
-                             "this host as value");
+                             "\" is not a type: s3 (value: the object's ARN), or leave type out and give the "
+                             "absolute path of a file on this host as value");
+        return;
       }
+      if (!value) {
+        if (f.find("value") == nullptr) f.report_here("needs a value: the ARN of the S3 object");
+        return;
+      }
+      if (auto object = aws::parse_s3_arn(*value); !object) {
+        f.report("value", object.error().message);
+        return;
+      }
+      spec.environment_files.push_back(*value);  // read from S3 when the container is created
       return;
     }
     if (!value) {
@@ -264,9 +271,7 @@ void read_environment_files(ObjectReader& c, ContainerSpec& spec) {
       return;
     }
     if (common::starts_with(*value, "arn:")) {
-      f.report("value", "\"" + *value +
-                            "\" is an AWS resource; berth reads environment files from this host: copy "
-                            "it to the host and give its absolute path");
+      f.report("value", "\"" + *value + "\" is an AWS resource: add \"type\": \"s3\" to read it from S3");
       return;
     }
     if (auto problem = absolute_path_problem(*value); !problem.empty()) {
@@ -424,12 +429,23 @@ void read_docker_labels(ObjectReader& c, ContainerSpec& spec, const TaskContext&
                          std::to_string(mapping.container_port) + "; use stop-first");
         break;
       }
-      if (mapping.host_port) {
-        c.sink().add(path, "start-first runs the new container beside the old one, but host port " +
-                               std::to_string(*mapping.host_port) +
-                               " can be published by only one of them; use stop-first or leave hostPort out");
+      if (!mapping.host_port || *mapping.host_port == 0 || context.network_mode != NetworkMode::kBridge) continue;
+      const std::string port = std::to_string(*mapping.host_port);
+      if (mapping.protocol == Protocol::kUdp) {
+        c.sink().add(path, "start-first runs the new container beside the old one, but UDP host port " + port +
+                               " can be published by only one of them (berth switches TCP ports only); use "
+                               "stop-first or leave hostPort out");
         break;
       }
+      if (mapping.container_port != mapping.container_port_last) {
+        c.sink().add(path,
+                     "start-first runs the new container beside the old one, but a containerPortRange with "
+                     "fixed host ports can be published by only one of them; use stop-first");
+        break;
+      }
+      c.sink().note(path, "host port " + port +
+                              "/tcp is switched by berth, not published by Docker: start-first "
+                              "moves it to the new container at once (nftables table ip berth; see the README)");
     }
   }
   spec.docker_labels = std::move(*labels);

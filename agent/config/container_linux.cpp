@@ -318,6 +318,15 @@ void read_health_check(ObjectReader& container, ContainerSpec& spec) {
   HealthCheck check;
   bool good = true;
   if (auto command = h.strings("command")) {
+    // A program without CMD in front (["/healthcheck"]): ECS registers it, and Fargate runs it as a program
+    // with its arguments. A first element with spaces is a shell command written wrong: refused below.
+    if (!command->empty() && (*command)[0] != "CMD" && (*command)[0] != "CMD-SHELL" && (*command)[0] != "NONE" &&
+        !(*command)[0].empty() && (*command)[0].find_first_of(" \t") == std::string::npos) {
+      h.sink().note(h.path_of("command"), "neither \"CMD\" nor \"CMD-SHELL\" in front: run as [\"CMD\", \"" +
+                                              common::printable_text((*command)[0], 80) +
+                                              "\", ...], the program and its arguments");
+      command->insert(command->begin(), "CMD");
+    }
     const bool cmd = !command->empty() && (*command)[0] == "CMD";
     const bool shell = !command->empty() && (*command)[0] == "CMD-SHELL";
     if (!cmd && !shell) {

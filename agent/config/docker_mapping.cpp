@@ -30,6 +30,12 @@ json health_check(const HealthCheck& check) {
   return out;
 }
 
+bool is_switched(const TaskSpec& task, const ContainerSpec& c, const PortMapping& m) {
+  return c.policy.strategy == Strategy::kStartFirst && task.network_mode == NetworkMode::kBridge &&
+         !c.disable_networking && m.protocol == Protocol::kTcp && m.host_port && *m.host_port > 0 &&
+         m.container_port == m.container_port_last;
+}
+
 void add_ports(const TaskSpec& task, const ContainerSpec& c, json& config, json& host_config) {
   // awsvpc: the holder publishes the task's ports; Docker refuses ports on a container that joins another's
   // network namespace.
@@ -42,6 +48,11 @@ void add_ports(const TaskSpec& task, const ContainerSpec& c, json& config, json&
       const std::string key = port_key(port, m.protocol);
       exposed[key] = json::object();
       if (!publish) continue;
+      if (is_switched(task, c, m)) {
+        // berth's port: the container gets a loopback port of its own (probes reach it there).
+        bindings[key].push_back({{"HostIp", "127.0.0.1"}, {"HostPort", ""}});
+        continue;
+      }
       const std::string host_port = m.host_port ? std::to_string(*m.host_port) : "";
       bindings[key].push_back({{"HostIp", ""}, {"HostPort", host_port}});
     }
@@ -164,13 +175,21 @@ void add_network(const TaskSpec& task, const ContainerSpec& c, json& body, json&
   }
   const std::string network = task.network_name();
   host_config["NetworkMode"] = network;
-  json endpoint = {{"Aliases", json::array({c.name})}};
+  json endpoint = {{"Aliases", json::array({c.alias.empty() ? c.name : c.alias})}};
   // On a user network, links are aliases of the endpoint rather than legacy /etc/hosts links.
   if (!c.links.empty()) endpoint["Links"] = c.links;
   body["NetworkingConfig"] = {{"EndpointsConfig", {{network, std::move(endpoint)}}}};
 }
 
 }  // namespace
+
+std::vector<SwitchedPort> switched_ports(const TaskSpec& task, const ContainerSpec& c) {
+  std::vector<SwitchedPort> out;
+  for (const auto& m : c.port_mappings) {
+    if (is_switched(task, c, m)) out.push_back({*m.host_port, m.container_port});
+  }
+  return out;
+}
 
 common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec& container,
                                                              const EnvFileContents& env_files) {
@@ -185,6 +204,9 @@ common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec
   };
   for (const auto& path : container.environment_files) {
     const auto it = env_files.find(path);
+    if (it == env_files.end() && is_s3_environment_file(path)) {
+      continue;  // not read yet: added when the container is created
+    }
     if (it == env_files.end()) {
       return common::make_error(common::ErrorKind::kInvalidArgument,
                                 "container " + container.name + ": environment file " + path + " was not read");
@@ -237,6 +259,9 @@ common::Result<nlohmann::json> to_create_body(const TaskSpec& task, const Contai
   for (const auto& secret : c.secrets) {
     hashed["BerthSecrets"].push_back({secret.name, secret.value_from});
   }
+  for (const auto& file : c.environment_files) {
+    if (is_s3_environment_file(file)) hashed["BerthEnvironmentFiles"].push_back(file);
+  }
   body["Labels"][std::string(kLabelSpecHash)] = spec_hash(hashed);
   return body;
 }
@@ -260,8 +285,10 @@ nlohmann::json holder_create_body(const TaskSpec& task, const std::string& image
   json host_config = json::object();
   json exposed = json::object();
   json bindings = json::object();
+  // A bridge task's holder only keeps the task's bridge up: no ports, no DNS, no shared namespace.
+  const bool awsvpc = task.network_mode == NetworkMode::kAwsvpc;
   for (const auto& c : task.containers) {
-    if (c.disable_networking) continue;
+    if (c.disable_networking || !awsvpc) continue;
     for (const auto& m : c.port_mappings) {
       for (int port = m.container_port; port <= m.container_port_last; ++port) {
         const std::string key = port_key(port, m.protocol);

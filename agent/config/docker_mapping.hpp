@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace berth::config {
 
@@ -31,10 +32,23 @@ std::string spec_hash(const nlohmann::json& create_body);
 common::Result<std::vector<std::string>> resolve_environment(const ContainerSpec& container,
                                                              const EnvFileContents& env_files);
 
-// POST /containers/create for the holder of an awsvpc task (TaskSpec::holder_name): a container of `image`
-// that owns the task's network namespace (and its PID and IPC namespaces with pidMode/ipcMode task), on the
-// network berth-<family>, publishing every containerPort of the task on the same host port, with the task's
-// DNS settings. Labels: berth.task=<family>, berth.role=holder and berth.spec-hash; never berth.service.
+// A TCP port berth switches itself: a fixed host port of a start-first container in bridge mode. Its
+// containers publish the container port on a loopback port Docker picks (so the old and the new one can run
+// side by side, and Docker's forwarding rules let traffic to the container port in); berth points the fixed
+// host port at the serving container with a NAT rule of its own (hostport/port_rules.hpp).
+struct SwitchedPort {
+  int host_port = 0;
+  int container_port = 0;
+  friend bool operator==(const SwitchedPort&, const SwitchedPort&) = default;
+};
+std::vector<SwitchedPort> switched_ports(const TaskSpec& task, const ContainerSpec& container);
+
+// POST /containers/create for the holder of a task (TaskSpec::holder_name): a container of `image` on the
+// network berth-<family>. Of an awsvpc task, it owns the task's network namespace (and its PID and IPC
+// namespaces with pidMode/ipcMode task), publishing every containerPort of the task on the same host port,
+// with the task's DNS settings. Of a bridge task, it only keeps the task's bridge up (a bridge without a
+// running endpoint loses carrier, and a stop-first swap would wait for it). Labels: berth.task=<family>,
+// berth.role=holder and berth.spec-hash; never berth.service.
 nlohmann::json holder_create_body(const TaskSpec& task, const std::string& image);
 
 // POST /networks/create for a bridge-mode or awsvpc task: {"Name": "berth-<family>", "Driver": "bridge", ...}.

@@ -46,10 +46,13 @@ LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, const std:
   return result;
 }
 
+bool is_s3_environment_file(std::string_view value) { return value.starts_with("arn:"); }
+
 std::vector<std::string> environment_files(const TaskSpec& task) {
   std::vector<std::string> out;
   for (const auto& c : task.containers) {
     for (const auto& path : c.environment_files) {
+      if (is_s3_environment_file(path)) continue;
       if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(path);
     }
   }

@@ -20,7 +20,11 @@ using EnvFileContents = std::map<std::string, std::vector<EnvVar>>;
 // read `<file>: line N: <problem>`.
 LoadResult<std::vector<EnvVar>> parse_env_file(std::string_view text, const std::string& file_label);
 
-// Every environment file the task names, each once, in the order they first appear.
+// Every environment file on this host the task names, each once, in the order they first appear.
 std::vector<std::string> environment_files(const TaskSpec& task);
+
+// True for an entry of ContainerSpec::environment_files that names an S3 object (its ARN): read with the
+// instance role when the container is created, never at load.
+bool is_s3_environment_file(std::string_view value);
 
 }  // namespace berth::config

@@ -26,6 +26,44 @@ std::vector<std::size_t> prerequisites(const TaskSpec& task, const ContainerSpec
   return out;
 }
 
+// Docker takes container names of two characters or more, ECS takes one: such a container runs as
+// "<family>-<name>", keeps its name as its alias on the task's network, and the references to it follow.
+void rename_one_character_containers(TaskSpec& task, const detail::ProblemSink& sink) {
+  std::map<std::string, std::string> renamed;
+  for (std::size_t i = 0; i < task.containers.size(); ++i) {
+    ContainerSpec& c = task.containers[i];
+    c.alias = c.name;
+    if (c.name.size() != 1) continue;
+    const std::string to = task.family + "-" + c.name;
+    const std::string path = json_path_key(json_path_index("containerDefinitions", i), "name");
+    if (std::any_of(task.containers.begin(), task.containers.end(), [&](const auto& o) { return o.name == to; })) {
+      sink.add(path, "\"" + c.name + "\": Docker needs two characters or more, and \"" + to +
+                         "\", which berth would use instead, is another container's name");
+      continue;
+    }
+    sink.note(path, "\"" + c.name + "\": Docker needs two characters or more in a container name: it runs as \"" + to +
+                        "\" (the service's name), and is \"" + c.name + "\" on the task's network");
+    renamed[c.name] = to;
+    c.name = to;
+  }
+  if (renamed.empty()) return;
+  const auto new_name = [&](const std::string& name) {
+    const auto it = renamed.find(name);
+    return it == renamed.end() ? name : it->second;
+  };
+  for (auto& c : task.containers) {
+    for (auto& d : c.depends_on) d.container = new_name(d.container);
+    for (auto& v : c.volumes_from) v.source_container = new_name(v.source_container);
+    for (auto& link : c.links) {
+      const auto colon = link.find(':');
+      const std::string target = link.substr(0, colon);
+      if (renamed.count(target) != 0) {
+        link = renamed[target] + ":" + (colon == std::string::npos ? target : link.substr(colon + 1));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 namespace detail {
@@ -74,6 +112,7 @@ void finish_task(TaskSpec& task, TaskContext& context, const ProblemSink& sink) 
       }
     }
   }
+  rename_one_character_containers(task, sink);
 }
 
 }  // namespace detail

@@ -128,13 +128,18 @@ enum class RestartMode { kUnlessStopped, kOnFailure, kNo };
 std::string_view to_string(RestartMode mode);
 
 struct ContainerSpec {
-  std::string name;  // also the Docker container name
+  std::string name;  // also the Docker container name (and the service's)
+  // Its name on the task's network: the task definition's name. Differs from `name` only for a name of one
+  // character, which ECS takes and Docker does not: that container runs as "<family>-<name>".
+  std::string alias;
   std::string image;
   bool essential = true;
   std::vector<PortMapping> port_mappings;
   std::vector<EnvVar> environment;
   std::vector<SecretVar> secrets;
-  std::vector<std::string> environment_files;  // absolute paths on the host, read by the agent
+  // Absolute paths on the host, read when the files are loaded, and ARNs of S3 objects (type s3), read
+  // when the container is created; in the task definition's order.
+  std::vector<std::string> environment_files;
   std::vector<std::string> command;            // empty: the image's CMD
   std::vector<std::string> entry_point;        // empty: the image's ENTRYPOINT
   std::string working_directory;

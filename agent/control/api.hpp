@@ -6,7 +6,8 @@
 //
 // JSON shapes (CONTRACT section 6):
 //   service  {"name","image","running_digest","newest_digest","state","last_check","last_swap","policy",
-//             "strategy","source":"file"|"label","error"}         times: RFC 3339 UTC strings or null
+//             "strategy","source":"file"|"label","error","images_bytes","running_tag","follow","newest_tag"}
+//                                                                  times: RFC 3339 UTC strings or null
 //   swap     {"id","service","image","from_digest","to_digest","strategy","started","ended","result",
 //             "reason","step"}                                    result: pending|swapped|up_to_date|
 //                                                                  rolled_back|interrupted|failed

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,9 @@ struct ApiRequest {
 struct ApiResponse {
   int status = 200;
   nlohmann::json body = nlohmann::json::object();
+  // A JSON body already rendered on one line and ending in a newline (the agent's snapshot of its
+  // services), sent as it is instead of `body`.
+  std::shared_ptr<const std::string> json_text;
   std::string text;  // used instead of body when content_type is not JSON (/metrics)
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;

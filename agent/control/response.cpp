@@ -35,18 +35,10 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-std::string serialize_response(const ApiResponse& response, KeepAlive keep_alive) {
+std::string serialize_head(const ApiResponse& response, KeepAlive keep_alive, std::size_t body_size) {
   const int status = response.status >= 100 && response.status <= 999 ? response.status : 500;
-  std::string body;
-  const bool json = response.text.empty() && response.content_type.starts_with("application/json");
-  if (json) {
-    body = response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    body += '\n';
-  } else {
-    body = response.text;
-  }
   std::string out;
-  out.reserve(256 + body.size());
+  out.reserve(256);
   out += "HTTP/1.1 ";
   out += std::to_string(status);
   out += ' ';
@@ -54,7 +46,7 @@ std::string serialize_response(const ApiResponse& response, KeepAlive keep_alive
   out += "\r\nContent-Type: ";
   out += header_safe(response.content_type) ? response.content_type : "application/octet-stream";
   out += "\r\nContent-Length: ";
-  out += std::to_string(body.size());
+  out += std::to_string(body_size);
   out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: ";
   out += keep_alive == KeepAlive::kYes ? "keep-alive" : "close";
   out += "\r\n";
@@ -67,6 +59,20 @@ std::string serialize_response(const ApiResponse& response, KeepAlive keep_alive
     }
   }
   out += "\r\n";
+  return out;
+}
+
+std::string serialize_response(const ApiResponse& response, KeepAlive keep_alive) {
+  std::string body;
+  if (response.json_text) {
+    body = *response.json_text;
+  } else if (response.text.empty() && response.content_type.starts_with("application/json")) {
+    body = response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    body += '\n';
+  } else {
+    body = response.text;
+  }
+  std::string out = serialize_head(response, keep_alive, body.size());
   out += body;
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include "control/api_types.hpp"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,9 +16,13 @@ enum class KeepAlive { kYes, kNo };
 std::string_view reason_phrase(int status);
 
 // Status line, Content-Type, Content-Length, Connection, no-store caching, the response's own headers
-// (any with CR or LF in them is dropped) and the body: `text` when set or the content type is not JSON,
-// else the JSON body on one line.
+// (any with CR or LF in them is dropped) and the body: `json_text` when set, else `text` when set or the
+// content type is not JSON, else the JSON body on one line.
 std::string serialize_response(const ApiResponse& response, KeepAlive keep_alive);
+
+// The same head alone, for a body of `body_size` bytes sent after it (a response's json_text, which the
+// server writes from where it is instead of copying it).
+std::string serialize_head(const ApiResponse& response, KeepAlive keep_alive, std::size_t body_size);
 
 // The interim answer to "Expect: 100-continue".
 std::string_view continue_response();

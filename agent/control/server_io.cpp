@@ -1,5 +1,6 @@
 // The control server's listeners: start-up checks (what is refused), the TLS context, the unix socket
 // with its mode and group, and the accept loops.
+#include "common/loopback.hpp"
 #include "config/address.hpp"
 #include "control/server_shared.hpp"
 #include "state/durable_file.hpp"
@@ -89,7 +90,7 @@ common::Result<std::unique_ptr<ssl::context>> make_tls_context(const config::Tls
 common::Result<tcp::endpoint> listen_endpoint(const config::HostPort& listen, bool tls, net::any_io_executor ex) {
   const std::string shown = (listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host) + ":" +
                             std::to_string(listen.port);
-  if (!tls && (listen.host.empty() || !config::is_loopback(listen.host))) {
+  if (!tls && (listen.host.empty() || !common::is_loopback_host(listen.host))) {
     return refused("api.listen " + shown +
                    " is not a loopback address: plain HTTP is only served on loopback; configure api.tls");
   }
@@ -103,7 +104,7 @@ common::Result<tcp::endpoint> listen_endpoint(const config::HostPort& listen, bo
     return refused("api.listen " + shown + ": cannot resolve " + listen.host + " (" + ec.message() + ")");
   }
   const tcp::endpoint ep = results.begin()->endpoint();
-  if (!tls && !ep.address().is_loopback()) {
+  if (!tls && !common::is_loopback_host(ep.address().to_string())) {
     return refused("api.listen " + shown + " resolves to " + ep.address().to_string() +
                    ", not loopback: plain HTTP is only served on loopback; configure api.tls");
   }

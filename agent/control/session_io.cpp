@@ -154,10 +154,14 @@ net::awaitable<void> watchdog(std::shared_ptr<Connection<Stream>> c) {
   }
 }
 
+// Writes `bytes`, then `more` (a body kept elsewhere, written from where it is).
 template <class Stream>
-net::awaitable<bool> write_all(Connection<Stream>& c, std::string_view bytes, std::chrono::milliseconds timeout) {
+net::awaitable<bool> write_all(Connection<Stream>& c, std::string_view bytes, std::chrono::milliseconds timeout,
+                               std::string_view more = {}) {
   c.deadline.after(timeout);
-  auto [ec, n] = co_await net::async_write(c.stream, net::buffer(bytes.data(), bytes.size()), kTuple);
+  const std::array<net::const_buffer, 2> buffers{net::buffer(bytes.data(), bytes.size()),
+                                                 net::buffer(more.data(), more.size())};
+  auto [ec, n] = co_await net::async_write(c.stream, buffers, kTuple);
   c.deadline.clear();
   co_return !ec;
 }
@@ -402,7 +406,15 @@ net::awaitable<bool> answer(Shared& s, Connection<Stream>& c, ParsedRequest pars
   }
   // Arguments of a co_await are kept simple (named values, no temporaries built by conditionals): GCC 12
   // mishandles some temporaries that live across a suspension.
-  const std::string bytes = serialize_response(response, keep_alive ? KeepAlive::kYes : KeepAlive::kNo);
+  const KeepAlive keep = keep_alive ? KeepAlive::kYes : KeepAlive::kNo;
+  if (response.json_text) {
+    const std::shared_ptr<const std::string> body = response.json_text;  // kept alive for the write
+    const std::string head = serialize_head(response, keep, body->size());
+    const std::string_view body_text = *body;
+    const bool sent = co_await write_all(c, head, s.limits.write_timeout, body_text);
+    co_return sent&& keep_alive;
+  }
+  const std::string bytes = serialize_response(response, keep);
   const bool sent = co_await write_all(c, bytes, s.limits.write_timeout);
   co_return sent&& keep_alive;
 }

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -66,8 +67,9 @@ common::Error lock_error(const std::string& path) {
 
 common::Result<std::vector<TokenRecord>> TokenStore::list() const { return read_records(path_); }
 
-common::Result<std::string> TokenStore::create(const std::string& name, Scope scope,
-                                               std::chrono::system_clock::time_point now) {
+namespace {
+
+common::Status check_new_token(const std::string& name, Scope scope) {
   if (!is_valid_token_name(name)) {
     return common::make_error(ErrorKind::kInvalidArgument,
                               "invalid token name \"" + name +
@@ -77,6 +79,12 @@ common::Result<std::string> TokenStore::create(const std::string& name, Scope sc
   if (scope == Scope::kNone) {
     return common::make_error(ErrorKind::kInvalidArgument, "a token needs a scope");
   }
+  return {};
+}
+
+}  // namespace
+
+common::Status TokenStore::insert(TokenRecord record) {
   FileLock lock(path_);
   if (!lock.held()) {
     return lock_error(path_);
@@ -85,19 +93,40 @@ common::Result<std::string> TokenStore::create(const std::string& name, Scope sc
   if (!records) {
     return records.error();
   }
-  if (std::any_of(records->begin(), records->end(), [&](const TokenRecord& r) { return r.name == name; })) {
-    return common::make_error(ErrorKind::kConflict, "a token named \"" + name + "\" already exists");
+  if (std::any_of(records->begin(), records->end(), [&](const TokenRecord& r) { return r.name == record.name; })) {
+    return common::make_error(ErrorKind::kConflict, "a token named \"" + record.name + "\" already exists");
+  }
+  records->push_back(std::move(record));
+  return state::write_file_atomically(path_, render_tokens(*records), 0600);
+}
+
+common::Result<std::string> TokenStore::create(const std::string& name, Scope scope,
+                                               std::chrono::system_clock::time_point now) {
+  if (auto st = check_new_token(name, scope); !st) {
+    return st.error();
   }
   auto token = generate_token();
   if (!token) {
     return token.error();
   }
-  records->push_back(TokenRecord{name, scope, hash_token(*token), rfc3339_utc(now)});
-  auto st = state::write_file_atomically(path_, render_tokens(*records), 0600);
-  if (!st) {
+  if (auto st = insert(TokenRecord{name, scope, hash_token(*token), rfc3339_utc(now)}); !st) {
     return st.error();
   }
   return token;
+}
+
+common::Status TokenStore::add(const std::string& name, Scope scope, std::string_view sha256_hex,
+                               std::chrono::system_clock::time_point now) {
+  if (auto st = check_new_token(name, scope); !st) {
+    return st;
+  }
+  std::string hex(sha256_hex);
+  std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return common::make_error(ErrorKind::kInvalidArgument,
+                              "--sha256 must be the token's SHA-256 as 64 hex digits (sha256sum prints it)");
+  }
+  return insert(TokenRecord{name, scope, hex, rfc3339_utc(now)});
 }
 
 common::Status TokenStore::revoke(std::string_view name) {

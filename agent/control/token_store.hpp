@@ -22,12 +22,18 @@ class TokenStore {
   // Adds a token and returns its text, the only time it exists outside the caller's memory.
   // kConflict when the name is taken, kInvalidArgument for a bad name or the webhook-less scope kNone.
   common::Result<std::string> create(const std::string& name, Scope scope, std::chrono::system_clock::time_point now);
+  // Adds a token known only by its SHA-256 (64 hex digits, either case): a fleet token made and kept
+  // elsewhere. The same errors as create, and kInvalidArgument for a hash that is not 64 hex digits.
+  common::Status add(const std::string& name, Scope scope, std::string_view sha256_hex,
+                     std::chrono::system_clock::time_point now);
   // kNotFound when no token has that name.
   common::Status revoke(std::string_view name);
 
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
+  common::Status insert(TokenRecord record);
+
   std::string path_;
 };
 

@@ -96,6 +96,7 @@ bhttp::request<bhttp::string_body> to_beast(const Request& req, const std::strin
 struct Client::Connection {
   std::variant<UnixStream, TcpStream, TlsStream> stream;
   beast::flat_buffer buffer;
+  bool session_kept = false;  // TLS: its session was kept for resumption, or came from one
 
   explicit Connection(UnixStream s) : stream(std::move(s)) {}
   explicit Connection(TcpStream s) : stream(std::move(s)) {}
@@ -163,12 +164,46 @@ std::string Endpoint::describe() const {
   return host;
 }
 
-Client::Client(net::any_io_executor executor, Endpoint endpoint, std::string host_header)
+void Client::SessionFree::operator()(void* session) const { SSL_SESSION_free(static_cast<SSL_SESSION*>(session)); }
+
+Client::Client(net::any_io_executor executor, Endpoint endpoint, std::string host_header, std::size_t max_connections,
+               common::Semaphore* shared_limit)
     : executor_(std::move(executor)),
       endpoint_(std::move(endpoint)),
-      host_header_(host_header.empty() ? endpoint_.authority() : std::move(host_header)) {}
+      host_header_(host_header.empty() ? endpoint_.authority() : std::move(host_header)),
+      max_idle_(max_connections > 0 ? max_connections : kMaxIdle),
+      shared_limit_(shared_limit) {
+  if (max_connections > 0) {
+    slots_.emplace(executor_, max_connections);
+  }
+}
 
 Client::~Client() = default;
+
+// Keeps the session of a connection that made a full handshake, for the next connection to resume. With
+// TLS 1.3 the server sends its ticket after the handshake: the session is resumable only once a response
+// was read.
+void Client::keep_session(Connection& conn) {
+  auto* tls = std::get_if<TlsStream>(&conn.stream);
+  if (tls == nullptr || conn.session_kept) {
+    return;
+  }
+  SSL* handle = tls->native_handle();
+  if (SSL_session_reused(handle) == 1) {
+    conn.session_kept = true;
+    return;
+  }
+  SSL_SESSION* session = SSL_get1_session(handle);
+  if (session == nullptr) {
+    return;
+  }
+  if (SSL_SESSION_is_resumable(session) != 1) {
+    SSL_SESSION_free(session);
+    return;
+  }
+  session_.reset(session);
+  conn.session_kept = true;
+}
 
 std::size_t Client::idle_connections() const { return idle_.size(); }
 
@@ -183,6 +218,7 @@ net::awaitable<Result<std::unique_ptr<Client::Connection>>> Client::connect(Cloc
       if (ec) {
         co_return transport_error(ec, "connect to", endpoint_);
       }
+      ++opened_;
       co_return std::make_unique<Connection>(std::move(s));
     }
     case Endpoint::Kind::kTcp:
@@ -199,6 +235,7 @@ net::awaitable<Result<std::unique_ptr<Client::Connection>>> Client::connect(Cloc
         co_return transport_error(cec, "connect to", endpoint_);
       }
       if (endpoint_.kind == Endpoint::Kind::kTcp) {
+        ++opened_;
         co_return std::make_unique<Connection>(std::move(tcp));
       }
       TlsStream tls(std::move(tcp), *endpoint_.tls);
@@ -208,9 +245,17 @@ net::awaitable<Result<std::unique_ptr<Client::Connection>>> Client::connect(Cloc
         co_return common::make_error(ErrorKind::kInternal, "cannot set TLS server name for " + endpoint_.host);
       }
       tls.set_verify_callback(ssl::host_name_verification(endpoint_.host));
+      if (session_ && SSL_set_session(tls.native_handle(), static_cast<SSL_SESSION*>(session_.get())) != 1) {
+        session_.reset();
+      }
       auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, kUseTuple);
       if (hec) {
+        session_.reset();  // perhaps the server no longer takes it: the next connection starts afresh
         co_return transport_error(hec, "TLS handshake with", endpoint_);
+      }
+      ++opened_;
+      if (SSL_session_reused(tls.native_handle()) == 1) {
+        ++resumed_;
       }
       co_return std::make_unique<Connection>(std::move(tls));
     }
@@ -316,6 +361,15 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
 }  // namespace
 
 net::awaitable<Result<Response>> Client::request(Request req, Limits limits) {
+  // The deadline starts with the turn: waiting behind the connection limit is expected, not a timeout.
+  common::Semaphore::Permit turn;
+  if (slots_) {
+    turn = co_await slots_->acquire();
+  }
+  common::Semaphore::Permit shared;
+  if (shared_limit_ != nullptr) {
+    shared = co_await shared_limit_->acquire();
+  }
   const auto deadline = Clock::now() + limits.timeout;
   auto beast_req = to_beast(req, host_header_);
   std::unique_ptr<Connection> conn;
@@ -346,7 +400,8 @@ net::awaitable<Result<Response>> Client::request(Request req, Limits limits) {
       conn.reset();
       continue;
     }
-    if (result && keep_alive && idle_.size() < kMaxIdle) {
+    if (result && keep_alive && idle_.size() < max_idle_) {
+      keep_session(*conn);
       idle_.push_back(std::move(conn));
     }
     co_return result;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "common/signal_io.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,10 +78,17 @@ struct StreamLimits {
 using ChunkHandler = std::function<common::Status(std::string_view)>;
 
 // An HTTP/1.1 client for one endpoint. Calls may run concurrently (on the one io_context thread): each
-// takes an idle keep-alive connection or opens a new one. Streams always use a connection of their own.
+// takes an idle keep-alive connection or opens a new one. With a connection limit, at most that many
+// requests are under way at once (later ones wait their turn, first come first served), so at most that
+// many connections are ever open and all of them stay open between requests. A TLS endpoint resumes the
+// session of an earlier connection when it opens another one (no full handshake). Streams always use a
+// connection of their own, outside the limit.
 class Client {
  public:
-  Client(boost::asio::any_io_executor executor, Endpoint endpoint, std::string host_header = {});
+  // max_connections 0: no limit (up to 8 idle connections are kept). `shared_limit`, when given, bounds the
+  // requests of several clients together; a request takes its permit once it has its turn on this client.
+  Client(boost::asio::any_io_executor executor, Endpoint endpoint, std::string host_header = {},
+         std::size_t max_connections = 0, common::Semaphore* shared_limit = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -95,17 +104,30 @@ class Client {
 
   [[nodiscard]] const Endpoint& endpoint() const { return endpoint_; }
   [[nodiscard]] std::size_t idle_connections() const;
+  // Connections opened so far (TLS: with a full handshake and resumed), for the tests and figures.
+  [[nodiscard]] std::size_t connections_opened() const { return opened_; }
+  [[nodiscard]] std::size_t sessions_resumed() const { return resumed_; }
   void close_idle();
 
  private:
   struct Connection;
+  struct SessionFree {
+    void operator()(void* session) const;
+  };
   boost::asio::awaitable<common::Result<std::unique_ptr<Connection>>> connect(
       std::chrono::steady_clock::time_point deadline);
+  void keep_session(Connection& conn);
 
   boost::asio::any_io_executor executor_;
   Endpoint endpoint_;
   std::string host_header_;
+  std::size_t max_idle_;
+  std::optional<common::Semaphore> slots_;  // the connection limit, when there is one
+  common::Semaphore* shared_limit_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::unique_ptr<void, SessionFree> session_;  // an SSL_SESSION to resume
+  std::size_t opened_ = 0;
+  std::size_t resumed_ = 0;
 };
 
 }  // namespace berth::http

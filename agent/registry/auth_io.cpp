@@ -14,6 +14,9 @@
 #include <iterator>
 #include <type_traits>
 
+#include "aws/client_io.hpp"
+#include "aws/services.hpp"
+#include "common/off_loop.hpp"
 #include "common/text.hpp"
 #include "registry/challenge.hpp"
 #include "registry/registry_error.hpp"
@@ -96,26 +99,6 @@ Result<std::optional<Credential>> from_agent_json(const config::RegistrySettings
   return std::optional<Credential>(std::move(credential));
 }
 
-// Runs blocking work on `pool` and resumes the calling coroutine on its own executor with the result. The
-// caller's executor counts as busy meanwhile, so its io_context does not run out of work.
-// (GCC 12 destroys a lambda temporary with non-trivial captures twice when it appears in a co_await
-// expression: lambdas are named before they are awaited.)
-template <class Work>
-net::awaitable<std::invoke_result_t<Work&>> off_loop(net::thread_pool& pool, Work work) {
-  using Value = std::invoke_result_t<Work&>;
-  auto home = net::prefer(co_await net::this_coro::executor, net::execution::outstanding_work.tracked);
-  auto initiation = [&pool, home](auto handler, Work job) {
-    net::post(pool, [handler = std::move(handler), job = std::move(job), home]() mutable {
-      Value value = job();
-      net::post(home, [handler = std::move(handler), value = std::move(value)]() mutable {
-        std::move(handler)(std::move(value));
-      });
-    });
-  };
-  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(Value)>(
-      std::move(initiation), net::use_awaitable, std::move(work));
-}
-
 struct ResolvingGuard {
   CredentialSlot* slot;
   ~ResolvingGuard() {
@@ -136,7 +119,16 @@ struct FetchingGuard {
 
 Result<CredentialPlan> RegistrySession::plan_credential(const std::string& registry) const {
   CredentialPlan plan;
-  if (const auto* entry = configured_registry(settings_, registry); entry != nullptr && entry->username) {
+  if (const auto* entry = configured_registry(settings_, registry); entry != nullptr && entry->ecr) {
+    // Not ECR's own name (a VPC endpoint, a proxy): said in agent.json, before the docker config.
+    if (settings_.aws == nullptr) {
+      return make_error(ErrorKind::kInvalidArgument, "registry " + registry + ": \"auth\": \"ecr\" needs AWS access");
+    }
+    plan.ecr = true;
+    plan.ecr_region = aws::ecr_registry_region(registry).value_or("");
+    plan.source = "ECR GetAuthorizationToken";
+    return plan;
+  } else if (entry != nullptr && entry->username) {
     auto credential = from_agent_json(*entry, registry);
     if (!credential) {
       return credential.error();
@@ -145,9 +137,23 @@ Result<CredentialPlan> RegistrySession::plan_credential(const std::string& regis
     plan.source = "agent.json";
     return plan;
   }
-  if (!settings_.docker_config || settings_.docker_config->empty()) {
-    return plan;
+  if (settings_.docker_config && !settings_.docker_config->empty()) {
+    auto from_config = plan_from_docker_config(registry);
+    if (!from_config || from_config->credential || !from_config->helper.empty()) {
+      return from_config;
+    }
   }
+  // Nothing named for an ECR registry: log in with the instance role, as the ECS agent does.
+  if (auto region = aws::ecr_registry_region(registry); region && settings_.aws != nullptr) {
+    plan.ecr = true;
+    plan.ecr_region = *region;
+    plan.source = "ECR GetAuthorizationToken";
+  }
+  return plan;
+}
+
+Result<CredentialPlan> RegistrySession::plan_from_docker_config(const std::string& registry) const {
+  CredentialPlan plan;
   auto text = read_small_file(*settings_.docker_config, kMaxDockerConfigBytes, Missing::kEmpty);
   if (!text) {
     return text.error().context("registry " + registry + ": docker config");
@@ -189,12 +195,23 @@ net::awaitable<Result<std::optional<Credential>>> RegistrySession::credential(Re
   if (!plan) {
     co_return plan.error();
   }
-  if (!plan->helper.empty()) {
+  slot.from_ecr = plan->ecr;
+  auto expires_at = Clock::now() + settings_.credential_ttl;
+  if (slot.from_ecr) {
+    auto login = co_await ecr_login(plan->ecr_region);
+    if (!login) {
+      co_return login.error().context("registry " + st.registry + ": ECR login");
+    }
+    // Renewed at half its lifetime (12 hours on ECR), long before the registry refuses it.
+    const auto left = login->expires_at - std::chrono::system_clock::now();
+    expires_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::max(left / 2, decltype(left){}));
+    plan->credential = Credential{std::move(login->username), std::move(login->password), {}, {}};
+  } else if (!plan->helper.empty()) {
     // The helper blocks (it may ask a keyring or a cloud API): run it on the blocking pool.
     auto ask_helper = [helper = plan->helper, server = plan->server_url, timeout = settings_.helper_timeout] {
       return run_credential_helper(helper, server, timeout);
     };
-    auto answer = co_await off_loop(blocking_, std::move(ask_helper));
+    auto answer = co_await common::off_loop(blocking_, std::move(ask_helper));
     if (!answer) {
       co_return answer.error().context("registry " + st.registry);
     }
@@ -203,8 +220,16 @@ net::awaitable<Result<std::optional<Credential>>> RegistrySession::credential(Re
   slot.credential = std::move(plan->credential);
   slot.source = std::move(plan->source);
   slot.resolved = true;
-  slot.expires_at = Clock::now() + settings_.credential_ttl;
+  slot.expires_at = expires_at;
   co_return slot.credential;
+}
+
+net::awaitable<Result<aws::RegistryLogin>> RegistrySession::ecr_login(const std::string& region) {
+  auto body = co_await settings_.aws->call(aws::get_authorization_token(region));
+  if (!body) {
+    co_return body.error();
+  }
+  co_return aws::parse_authorization_token(*body);
 }
 
 TokenSlot& RegistrySession::token_slot(const std::string& key) {
@@ -328,32 +353,39 @@ Result<BearerToken> RegistrySession::token_answer(RegistryState& st, const http:
 
 net::awaitable<Result<TokenSlot*>> RegistrySession::fetch_token(RegistryState& st, TokenSlot& slot,
                                                                 const std::string& scope, RequestTally& tally) {
-  auto cred = co_await credential(st);
-  if (!cred) {
-    co_return cred.error();
-  }
-  const Credential* c = cred->has_value() ? &**cred : nullptr;
-  if (c != nullptr && !c->registry_token.empty()) {
-    slot.token = c->registry_token;
-    slot.refresh_at = Clock::now() + settings_.credential_ttl;
+  for (int attempt = 0;; ++attempt) {
+    const bool cached = st.credential.resolved && Clock::now() < st.credential.expires_at;
+    auto cred = co_await credential(st);
+    if (!cred) {
+      co_return cred.error();
+    }
+    const Credential* c = cred->has_value() ? &**cred : nullptr;
+    if (c != nullptr && !c->registry_token.empty()) {
+      slot.token = c->registry_token;
+      slot.refresh_at = Clock::now() + settings_.credential_ttl;
+      co_return &slot;
+    }
+    auto request = token_request(st, c, scope);
+    if (!request) {
+      co_return request.error();
+    }
+    auto resp = co_await fetch(request->first, std::move(request->second), kMaxTokenResponseBytes, tally.token);
+    if (!resp) {
+      note_failure(st, resp.error(), std::nullopt);
+      co_return resp.error().context("registry " + st.registry + ": token request to " + st.bearer.realm);
+    }
+    auto token = token_answer(st, *resp, c);
+    if (!token) {
+      // An ECR login can be revoked or expire early: a refused one is replaced once, in this same request.
+      if (token.error().kind == ErrorKind::kUnauthorized && st.credential.from_ecr && cached && attempt == 0) {
+        continue;
+      }
+      co_return token.error();
+    }
+    slot.token = std::move(token->token);
+    slot.refresh_at = token->refresh_at(Clock::now());
     co_return &slot;
   }
-  auto request = token_request(st, c, scope);
-  if (!request) {
-    co_return request.error();
-  }
-  auto resp = co_await fetch(request->first, std::move(request->second), kMaxTokenResponseBytes, tally.token);
-  if (!resp) {
-    note_failure(st, resp.error(), std::nullopt);
-    co_return resp.error().context("registry " + st.registry + ": token request to " + st.bearer.realm);
-  }
-  auto token = token_answer(st, *resp, c);
-  if (!token) {
-    co_return token.error();
-  }
-  slot.token = std::move(token->token);
-  slot.refresh_at = token->refresh_at(Clock::now());
-  co_return &slot;
 }
 
 common::Status RegistrySession::learn_challenge(RegistryState& st, const http::Response& resp,

@@ -23,6 +23,10 @@
 #include "registry/ratelimit.hpp"
 #include "registry/reference.hpp"
 
+namespace berth::aws {
+class AwsClient;
+}
+
 namespace berth::registry {
 
 class RegistrySession;
@@ -50,8 +54,17 @@ struct RegistryClientSettings {
   // rejection drops them at once).
   std::chrono::milliseconds credential_ttl{std::chrono::minutes(5)};
   BackoffSettings backoff;
+  // ECR registries ("<account>.dkr.ecr.<region>.amazonaws.com") for which agent.json and the docker config
+  // name no credentials log in with ECR's GetAuthorizationToken through this client (the instance role);
+  // none when null. The login is renewed at half its lifetime, or at once when the registry refuses it.
+  aws::AwsClient* aws = nullptr;
   // Redirects followed per request; Authorization never crosses to another host.
   int max_redirects = 3;
+  // Connections kept open per origin (a registry, its token server, its blob store): requests beyond it wait
+  // for one of them, so a cycle of checks reuses a few warm connections instead of opening one per check.
+  std::size_t connections_per_origin = 8;
+  // Requests under way at once, all registries together.
+  std::size_t requests_in_flight = 32;
 
   // The settings agent.json implies: its registries and docker_config, defaults for the rest.
   static RegistryClientSettings from_config(const config::AgentConfig& config);

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <utility>
 
+#include "aws/services.hpp"
 #include "common/error.hpp"
 #include "common/signal_io.hpp"
 #include "http/client.hpp"
@@ -57,6 +58,7 @@ struct CredentialSlot {
   Clock::time_point expires_at{};
   std::optional<Credential> credential;  // nullopt: anonymous
   std::string source;                    // "agent.json", "/root/.docker/config.json", "docker-credential-pass"
+  bool from_ecr = false;                 // an ECR login: worth renewing at once when it is refused
   bool resolving = false;
   Signal resolved_signal;
 };
@@ -68,6 +70,8 @@ struct CredentialPlan {
   std::string source;      // for messages: "agent.json", the config.json path, "docker-credential-pass"
   std::string helper;      // run docker-credential-<helper> when not empty
   std::string server_url;  // what to write to the helper's stdin
+  bool ecr = false;        // log in with ECR's GetAuthorizationToken
+  std::string ecr_region;  // in this region; empty: the agent's
 };
 
 enum class AuthScheme { kUnknown, kBasic, kBearer };
@@ -134,6 +138,8 @@ class RegistrySession {
                                                                     const std::string& stale, RequestTally& tally);
   boost::asio::awaitable<common::Result<std::optional<Credential>>> credential(RegistryState& st);
   common::Result<CredentialPlan> plan_credential(const std::string& registry) const;
+  common::Result<CredentialPlan> plan_from_docker_config(const std::string& registry) const;
+  boost::asio::awaitable<common::Result<aws::RegistryLogin>> ecr_login(const std::string& region);
   boost::asio::awaitable<common::Result<std::string>> bearer_token(RegistryState& st, const std::string& scope,
                                                                    const std::string& stale, RequestTally& tally);
   common::Result<std::pair<Origin, http::Request>> token_request(const RegistryState& st, const Credential* c,
@@ -147,6 +153,7 @@ class RegistrySession {
 
   boost::asio::any_io_executor executor_;
   RegistryClientSettings settings_;
+  common::Semaphore in_flight_;                                   // settings_.requests_in_flight, shared by the clients
   std::map<std::string, std::unique_ptr<http::Client>> clients_;  // by Origin::key()
   std::map<std::string, std::unique_ptr<RegistryState>, std::less<>> registries_;
   std::map<std::string, std::unique_ptr<TokenSlot>> tokens_;  // by realm, service and scope

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/loopback.hpp"
 #include "common/text.hpp"
 #include "registry/registry_error.hpp"
 #include "registry/registry_session.hpp"
@@ -99,7 +100,9 @@ Result<std::shared_ptr<ssl::context>> tls_context(const RegistryClientSettings& 
 }  // namespace
 
 RegistrySession::RegistrySession(net::any_io_executor executor, RegistryClientSettings settings)
-    : executor_(std::move(executor)), settings_(std::move(settings)) {}
+    : executor_(std::move(executor)),
+      settings_(std::move(settings)),
+      in_flight_(executor_, std::max<std::size_t>(1, settings_.requests_in_flight)) {}
 
 RegistrySession::~RegistrySession() = default;
 
@@ -128,7 +131,7 @@ RegistryState& RegistrySession::state_for(const ImageReference& ref) {
     st->api_host = ref.api_host();
     st->backoff = RegistryBackoff(settings_.backoff);
     const auto split = split_authority(st->api_host);
-    st->insecure = (split && is_loopback_host(split->first)) ||
+    st->insecure = (split && common::is_loopback_host(split->first)) ||
                    std::any_of(settings_.insecure_registries.begin(), settings_.insecure_registries.end(),
                                [&](const std::string& name) {
                                  return name == st->api_host || name == ref.registry || (split && name == split->first);
@@ -207,7 +210,8 @@ Result<http::Client*> RegistrySession::client_for(const Origin& origin) {
     }
     endpoint = http::Endpoint::tls_to(origin.host, origin.port, std::move(*ctx));
   }
-  auto client = std::make_unique<http::Client>(executor_, std::move(endpoint));
+  auto client = std::make_unique<http::Client>(executor_, std::move(endpoint), std::string(),
+                                               std::max<std::size_t>(1, settings_.connections_per_origin), &in_flight_);
   auto* raw = client.get();
   clients_.emplace(key, std::move(client));
   return raw;

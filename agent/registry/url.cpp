@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/loopback.hpp"
 #include "common/text.hpp"
 
 namespace berth::registry {
@@ -100,31 +101,6 @@ Result<Url> resolve_location(const Origin& base, std::string_view location) {
   return parse_url(location);
 }
 
-bool is_loopback_host(std::string_view host) {
-  if (common::iequals(host, "localhost") || host == "::1") {
-    return true;
-  }
-  // 127.0.0.0/8 written as a dotted quad.
-  if (!common::starts_with(host, "127.")) {
-    return false;
-  }
-  int parts = 0;
-  std::string_view rest = host;
-  while (!rest.empty()) {
-    const auto dot = rest.find('.');
-    const auto part = rest.substr(0, dot);
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || value > 255) {
-      return false;
-    }
-    ++parts;
-    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
-    if (dot != std::string_view::npos && rest.empty()) {
-      return false;
-    }
-  }
-  return parts == 4;
-}
+bool is_loopback_host(std::string_view host) { return common::is_loopback_host(host); }
 
 }  // namespace berth::registry

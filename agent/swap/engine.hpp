@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "docker/client.hpp"
 #include "health/probe.hpp"
+#include "hostport/port_switch.hpp"
 #include "state/store.hpp"
 #include "swap/planner.hpp"
 
@@ -35,8 +36,11 @@ struct SwapPlan {
   std::chrono::seconds stop_grace{10};
   nlohmann::json create_body;                               // POST /containers/create body
   nlohmann::json extra_networks = nlohmann::json::array();  // [{"network", "endpoint"}] joined after create
-  std::string registry_auth;                                // X-Registry-Auth, never written to disk
-  std::vector<std::string> secret_env;  // "NAME=value" from secrets, added to Env at create, never written to disk
+  nlohmann::json ports = nlohmann::json::array();  // host ports berth switches: [{"host": 8080, "container": 80}]
+  std::string registry_auth;                       // X-Registry-Auth, never written to disk
+  // "NAME=value" from secrets and S3 environment files: added to Env at create (replacing a variable of the
+  // same name), never written to disk.
+  std::vector<std::string> secret_env;
   std::string platform;                 // "linux/arm64" when not the daemon's own
 };
 
@@ -59,7 +63,8 @@ nlohmann::json gate_to_json(const health::ProbeSpec& probe, std::chrono::millise
 
 class SwapEngine {
  public:
-  SwapEngine(docker::DockerClient& docker, state::StateStore& store);
+  // `ports` switches the host ports of start-first services on fixed ports; without it such a swap fails.
+  SwapEngine(docker::DockerClient& docker, state::StateStore& store, hostport::PortSwitch* ports = nullptr);
 
   // Runs one swap to its end and returns its final record. kConflict when a swap of the service is already
   // running; other errors only when the swap could not even begin (the journal could not be written).
@@ -84,12 +89,19 @@ class SwapEngine {
   boost::asio::awaitable<common::Status> pull(SwapRecord& r, const std::string& registry_auth,
                                               const ProgressFn& progress);
   boost::asio::awaitable<common::Status> create_new(SwapRecord& r, const std::vector<std::string>& secret_env);
+  boost::asio::awaitable<common::Status> move_port(SwapRecord& r, const std::string& container);
+  boost::asio::awaitable<common::Status> drain_old(SwapRecord& r, const std::string& container,
+                                                   std::chrono::seconds grace);
+  // Before a container that publishes fixed host ports through Docker is created (so before it starts):
+  // berth lets go of those ports, in case it switched them for an earlier version of the service.
+  boost::asio::awaitable<void> release_docker_ports(const SwapRecord& r);
   boost::asio::awaitable<health::ProbeSpec> probe_for(const SwapRecord& r, health::ProbeSpec probe,
                                                       const std::string& container);
   void finish(SwapRecord& r, Outcome outcome, const std::string& note);
 
   docker::DockerClient& docker_;
   state::StateStore& store_;
+  hostport::PortSwitch* ports_;
   std::set<std::string> running_;
 };
 

@@ -1,5 +1,6 @@
 #include "swap/engine.hpp"
 
+#include "common/clock.hpp"
 #include "common/text.hpp"
 #include "health/runner.hpp"
 
@@ -25,10 +26,7 @@ namespace {
 
 constexpr int kStepAttempts = 4;  // a step that fails this often during a rollback leaves it to the next start
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using common::now_ms;
 
 // Test builds only: BERTH_FAULT_AFTER=<action> kills the process (as kill -9 would) right after that
 // step was carried out and journalled, so recovery can be tested at every step; BERTH_FAULT_BEFORE=<action>
@@ -122,7 +120,8 @@ std::string new_swap_id() {
   return buf;
 }
 
-SwapEngine::SwapEngine(docker::DockerClient& docker, state::StateStore& store) : docker_(docker), store_(store) {}
+SwapEngine::SwapEngine(docker::DockerClient& docker, state::StateStore& store, hostport::PortSwitch* ports)
+    : docker_(docker), store_(store), ports_(ports) {}
 
 net::awaitable<Result<SwapRecord>> SwapEngine::run(SwapPlan plan, ProgressFn progress) {
   if (busy(plan.service)) {
@@ -144,6 +143,7 @@ net::awaitable<Result<SwapRecord>> SwapEngine::run(SwapPlan plan, ProgressFn pro
   r.strategy = plan.strategy;
   r.create_body = plan.create_body;
   r.extra_networks = plan.extra_networks;
+  r.ports = plan.ports;
   r.started_ms = now_ms();
   r.gate = gate_to_json(plan.probe, plan.monitor, plan.stop_grace);
   r.gate["repository"] = plan.repository;
@@ -164,6 +164,12 @@ net::awaitable<Result<SwapRecord>> SwapEngine::run(SwapPlan plan, ProgressFn pro
       current ? container_port_for(current->value("HostConfig", json::object()), plan.probe.port) : std::string();
   if (cport.empty()) {
     cport = container_port_for(plan.create_body.value("HostConfig", json::object()), plan.probe.port);
+  }
+  for (const auto& p : plan.ports) {
+    // A switched port: each container publishes the container port on a loopback port of its own.
+    if (cport.empty() && p.value("host", 0) == plan.probe.port) {
+      cport = std::to_string(p.value("container", 0)) + "/tcp";
+    }
   }
   if (!cport.empty()) {
     r.gate["container_port"] = cport;
@@ -359,10 +365,98 @@ net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, cons
       }
       co_return Status{};
     }
+    case Action::kMovePort: co_return co_await move_port(r, step.container);
+    case Action::kDrainOld: co_return co_await drain_old(r, step.container, grace);
     case Action::kTurnBack: turn_back(r, step.note, false); co_return Status{};
     case Action::kFinish: co_return Status{};
   }
   co_return Status{};
+}
+
+net::awaitable<Status> SwapEngine::move_port(SwapRecord& r, const std::string& container) {
+  if (ports_ == nullptr) {
+    co_return common::make_error(ErrorKind::kInternal, "this berth cannot switch host ports");
+  }
+  auto inspect = co_await docker_.inspect_container(container);
+  if (!inspect) {
+    co_return inspect.error();
+  }
+  const auto at = hostport::attachment_of(*inspect);
+  if (!at) {
+    co_return common::make_error(ErrorKind::kConflict, "container " + container.substr(0, 12) +
+                                                           " has no IPv4 address on its network to move the port to");
+  }
+  for (const auto& p : r.ports) {
+    const auto host = p.value("host", std::uint16_t{0});
+    const auto target = hostport::Target{at->address, p.value("container", std::uint16_t{0})};
+    auto pointed = co_await ports_->point(host, target, at->bridge);
+    if (!pointed) {
+      co_return pointed.error();
+    }
+    spdlog::info("swap {} of {}: host port {} now leads to {}:{}", r.id, r.service, host, target.address, target.port);
+  }
+  r.port_moved = true;
+  co_return Status{};
+}
+
+net::awaitable<Status> SwapEngine::drain_old(SwapRecord& r, const std::string& container, std::chrono::seconds grace) {
+  auto inspect = co_await docker_.inspect_container(container);
+  const auto at = inspect ? hostport::attachment_of(*inspect) : std::nullopt;
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + grace;
+  net::steady_timer timer(co_await net::this_coro::executor);
+  int still_open = 0;
+  while (at && ports_ != nullptr) {
+    still_open = 0;
+    bool counted = true;
+    for (const auto& p : r.ports) {
+      // A named local: GCC 12 destroys a braced temporary in a co_await's full expression twice.
+      const hostport::Target target{at->address, p.value("container", std::uint16_t{0})};
+      auto n = co_await ports_->open_connections(target);
+      if (!n) {
+        spdlog::warn("swap {} of {}: cannot count the old container's connections ({}); stopping it now", r.id,
+                     r.service, n.error().message);
+        counted = false;
+        break;
+      }
+      still_open += *n;
+    }
+    if (!counted || still_open == 0 || std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    timer.expires_after(100ms);
+    co_await timer.async_wait(net::use_awaitable);
+  }
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info(
+      "swap {} of {}: old container drained in {} ms{}", r.id, r.service, waited,
+      still_open > 0 ? " (" + std::to_string(still_open) + " connection(s) still open at its stop timeout)" : "");
+  r.old_drained = true;
+  co_return Status{};
+}
+
+net::awaitable<void> SwapEngine::release_docker_ports(const SwapRecord& r) {
+  if (ports_ == nullptr || !r.ports.empty()) {
+    co_return;
+  }
+  const auto& bindings = r.create_body.value("HostConfig", json::object()).value("PortBindings", json::object());
+  for (const auto& [cport, list] : bindings.items()) {
+    if (!list.is_array() || !cport.ends_with("/tcp")) {
+      continue;
+    }
+    for (const auto& b : list) {
+      const std::string host = b.is_object() ? b.value("HostPort", std::string()) : std::string();
+      const int port = host.empty() ? 0 : std::atoi(host.c_str());
+      if (port <= 0 || port > 65535) {
+        continue;
+      }
+      auto released = co_await ports_->release(static_cast<std::uint16_t>(port));
+      if (!released) {
+        spdlog::warn("swap {} of {}: host port {}: {}", r.id, r.service, port, released.error().message);
+      }
+    }
+  }
 }
 
 net::awaitable<health::ProbeSpec> SwapEngine::probe_for(const SwapRecord& r, health::ProbeSpec probe,
@@ -424,8 +518,16 @@ net::awaitable<Status> SwapEngine::pull(SwapRecord& r, const std::string& regist
 net::awaitable<Status> SwapEngine::create_new(SwapRecord& r, const std::vector<std::string>& secret_env) {
   json body = r.create_body;  // the journal keeps the body without the secrets' values
   for (const auto& variable : secret_env) {
-    body["Env"].push_back(variable);
+    // A variable of the same name in the recorded environment gives way: Docker would pass both.
+    const std::string prefix = variable.substr(0, variable.find('=') + 1);
+    json env = json::array();
+    for (const auto& kept : body.value("Env", json::array())) {
+      if (!kept.is_string() || !kept.get<std::string>().starts_with(prefix)) env.push_back(kept);
+    }
+    env.push_back(variable);
+    body["Env"] = std::move(env);
   }
+  co_await release_docker_ports(r);
   auto id = co_await docker_.create_container(next_name(r.service), body);
   if (!id) {
     co_return id.error();

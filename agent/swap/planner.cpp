@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 20> kActionNames{{
+constexpr std::array<std::pair<Action, std::string_view>, 22> kActionNames{{
     {Action::kPull, "pull"},
     {Action::kStopOld, "stop_old"},
     {Action::kNeutraliseOld, "neutralise_old"},
@@ -30,6 +30,8 @@ constexpr std::array<std::pair<Action, std::string_view>, 20> kActionNames{{
     {Action::kRestoreOldPolicy, "restore_old_policy"},
     {Action::kStartOld, "start_old"},
     {Action::kGateOld, "gate_old"},
+    {Action::kMovePort, "move_port"},
+    {Action::kDrainOld, "drain_old"},
     {Action::kTurnBack, "turn_back"},
     {Action::kFinish, "finish"},
 }};
@@ -118,16 +120,25 @@ class Planner {
     return act(Action::kRenameOldToPrev, w_.at_name);
   }
 
-  // Stop-first: the new container is created beside the old one first (creating binds no port), so the
-  // gap in service is only stop + rename + start.
+  // Stop-first: whatever can happen while the old container still serves happens first: the new one is
+  // created beside it (creating binds no port), the old one's restart policy is neutralised and both names
+  // move (a running container can be renamed). The gap in service is then only the old one's stop and the
+  // new one's start.
   Step stop_first() const {
     if (!r_.new_proven) {
       if (!r_.new_started) {
         if (!w_.at_next && !is_other(w_.at_name)) {
           return act(Action::kCreateNew);
         }
-        if (auto s = retire_old_from_name()) {
-          return *s;
+        if (is_old(w_.at_name)) {
+          if (may_restart(*w_.at_name)) {
+            return act(Action::kNeutraliseOld, w_.at_name);
+          }
+          if (is_other(w_.at_prev)) {
+            return turn_back_step(prev_name(r_.service) + " is held by another container (" +
+                                  w_.at_prev->id.substr(0, 12) + "); remove it once it is not needed");
+          }
+          return act(Action::kRenameOldToPrev, w_.at_name);
         }
         if (!w_.at_name && w_.at_next) {
           if (!r_.old_id.empty() && !is_old(w_.at_prev)) {
@@ -135,6 +146,9 @@ class Planner {
                                                 " disappeared during the swap: " + describe_world(r_, w_));
           }
           return act(Action::kRenameNextToName, w_.at_next);
+        }
+        if (is_old(w_.at_prev) && w_.at_prev->running) {
+          return act(Action::kStopOld, w_.at_prev);
         }
         if (is_other(w_.at_name) && !w_.at_name->running) {
           return act(Action::kStartNew, w_.at_name);
@@ -166,6 +180,21 @@ class Planner {
         return turn_back_step("the new container " + next_name(r_.service) + " disappeared before it was proven");
       }
       return act(Action::kCreateNew);
+    }
+    if (!r_.ports.empty()) {
+      // The fixed host port is berth's: the new container takes it at once, the old one keeps the
+      // connections it has until they close.
+      if (!r_.port_moved) {
+        if (w_.at_next && w_.at_next->running) {
+          return act(Action::kMovePort, w_.at_next);
+        }
+        if (is_other(w_.at_name) && w_.at_name->running) {
+          return act(Action::kMovePort, w_.at_name);
+        }
+      }
+      if (r_.port_moved && !r_.old_drained && is_old(w_.at_name) && w_.at_name->running) {
+        return act(Action::kDrainOld, w_.at_name);
+      }
     }
     if (auto s = retire_old_from_name()) {
       return *s;
@@ -350,6 +379,7 @@ json to_json(const SwapRecord& r) {
               {"old_restart_policy", r.old_restart_policy},
               {"create_body", r.create_body},
               {"extra_networks", r.extra_networks},
+              {"ports", r.ports},
               {"started_ms", r.started_ms},
               {"ended_ms", r.ended_ms},
               {"gate", r.gate},
@@ -357,6 +387,8 @@ json to_json(const SwapRecord& r) {
               {"pulled", r.pulled},
               {"new_started", r.new_started},
               {"new_proven", r.new_proven},
+              {"port_moved", r.port_moved},
+              {"old_drained", r.old_drained},
               {"old_gate_done", r.old_gate_done},
               {"old_gate_passed", r.old_gate_passed},
               {"new_failed", r.new_failed},
@@ -402,6 +434,7 @@ std::optional<SwapRecord> swap_record_from_json(const json& j, std::string* prob
     r.old_restart_policy = j.value("old_restart_policy", std::string());
     r.create_body = j.value("create_body", json::object());
     r.extra_networks = j.value("extra_networks", json::array());
+    r.ports = j.value("ports", json::array());
     r.started_ms = j.value("started_ms", std::int64_t{0});
     r.ended_ms = j.value("ended_ms", std::int64_t{0});
     r.gate = j.value("gate", json::object());
@@ -409,6 +442,8 @@ std::optional<SwapRecord> swap_record_from_json(const json& j, std::string* prob
     r.pulled = j.value("pulled", false);
     r.new_started = j.value("new_started", false);
     r.new_proven = j.value("new_proven", false);
+    r.port_moved = j.value("port_moved", false);
+    r.old_drained = j.value("old_drained", false);
     r.old_gate_done = j.value("old_gate_done", false);
     r.old_gate_passed = j.value("old_gate_passed", false);
     r.new_failed = j.value("new_failed", false);

@@ -61,6 +61,8 @@ enum class Action {
   kRestoreOldPolicy,   // give the old container its restart policy back
   kStartOld,           //
   kGateOld,            // the restored old container must pass the gate again
+  kMovePort,           // start-first on a fixed host port: point the port berth switches at the proven new one
+  kDrainOld,           // then wait until the old one's open connections close (at most its stop timeout)
   kTurnBack,           // the world is not what a forward swap expects: go back (Step::note says why)
   kFinish,             // the swap has ended with `outcome`
 };
@@ -80,6 +82,8 @@ struct SwapRecord {
   std::string old_restart_policy;  // to restore on rollback
   nlohmann::json create_body;      // POST /containers/create body of the new container
   nlohmann::json extra_networks = nlohmann::json::array();  // [{"network": n, "endpoint": {...}}] after create
+  // The host ports berth switches (start-first on a fixed TCP host port): [{"host": 8080, "container": 80}].
+  nlohmann::json ports = nlohmann::json::array();
   std::int64_t started_ms = 0;
   std::int64_t ended_ms = 0;
   // How the executor judges health and stops containers (probe, monitor window, stop grace); kept so
@@ -89,7 +93,9 @@ struct SwapRecord {
   Direction direction = Direction::kForward;
   bool pulled = false;
   bool new_started = false;
-  bool new_proven = false;  // gate and monitor passed
+  bool new_proven = false;   // gate and monitor passed
+  bool port_moved = false;   // the switched host ports lead to the new container
+  bool old_drained = false;  // and the old one's connections have closed (or its stop timeout passed)
   bool old_gate_done = false;
   bool old_gate_passed = false;
   bool new_failed = false;   // the new version itself failed (quarantine its digest)

@@ -1,10 +1,10 @@
 // loadclient: the client of the swap benchmarks. Every period (10 ms by default) it sends one
-// `GET PATH` over a new connection to 127.0.0.1 on each port it knows, without waiting for earlier
+// `GET PATH` over a new connection to 127.0.0.1 (or --host) on each port it knows, without waiting for earlier
 // answers (open loop, so a slow answer never hides the requests that would have followed it), and
 // on SIGTERM or SIGINT writes what it saw as JSON.
 //
-//   loadclient (--port P | --ports-file FILE) [--period-ms 10] [--timeout-ms 2000] [--path /]
-//              [--out FILE] [--seen-dir DIR] [--log FILE]
+//   loadclient (--port P | --ports-file FILE) [--host 127.0.0.1] [--period-ms 10] [--timeout-ms 2000]
+//              [--path /] [--out FILE] [--seen-dir DIR] [--log FILE]
 //
 // --ports-file names a file of whitespace-separated ports, read again whenever it changes: a
 // watcher adds the port of each new container, so a service that moves to a new host port (a
@@ -13,7 +13,8 @@
 // counted from the start and up to the end of the run.
 // --seen-dir: the first time a body is seen, DIR/<body> is written with the time (Unix ms).
 //
-// Only 127.0.0.1 is ever contacted.
+// --host: an IPv4 address of this host other than 127.0.0.1, for a client in a network namespace of the
+// benchmark's own (the "outside" host, joined by a veth pair). Nothing else is ever contacted.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -60,6 +61,7 @@ struct Options {
   std::string log;
   int period_ms = 10;
   int timeout_ms = 2000;
+  in_addr host{htonl(INADDR_LOOPBACK)};
 };
 
 enum class Stage { kConnecting, kSending, kReading };
@@ -77,7 +79,7 @@ struct Request {
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
-               "loadclient: %s\nusage: loadclient (--port P | --ports-file FILE) [--period-ms 10] "
+               "loadclient: %s\nusage: loadclient (--port P | --ports-file FILE) [--host 127.0.0.1] [--period-ms 10] "
                "[--timeout-ms 2000] [--path /] [--out FILE] [--seen-dir DIR] [--log FILE]\n",
                why);
   std::exit(2);
@@ -113,6 +115,11 @@ Options parse_options(int argc, char** argv) {
     };
     if (arg == "--port") {
       o.ports.push_back(parse_port(value()));
+    } else if (arg == "--host") {
+      const std::string host = value();
+      if (::inet_pton(AF_INET, host.c_str(), &o.host) != 1) {
+        usage(("not an IPv4 address: " + host).c_str());
+      }
     } else if (arg == "--ports-file") {
       o.ports_file = value();
     } else if (arg == "--period-ms") {
@@ -170,7 +177,7 @@ std::int64_t unix_now_ms() {
 }
 
 // Starts a request; false (and an outcome) when the connection fails at once.
-bool start_request(Request& r, const std::string& path) {
+bool start_request(Request& r, const std::string& path, in_addr host) {
   r.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (r.fd < 0) {
     return false;
@@ -179,7 +186,7 @@ bool start_request(Request& r, const std::string& path) {
   ::setsockopt(r.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_addr = host;
   addr.sin_port = htons(r.port);
   r.request_text = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::connect(r.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
@@ -327,7 +334,7 @@ int main(int argc, char** argv) {
         r.port = port;
         r.tick = ticks;
         r.start = Clock::now();
-        if (!start_request(r, options.path)) {
+        if (!start_request(r, options.path, options.host)) {
           Outcome o;
           o.tick = r.tick;
           o.port = r.port;

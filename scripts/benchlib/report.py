@@ -4,6 +4,7 @@ BENCHMARKS.md from those files.
 
     report.py aggregate-swap OUT_DIR          report.py aggregate-push OUT_DIR
     report.py aggregate-registry JSONL        report.py aggregate-api JSONL
+    report.py aggregate-throughput JSONL
     report.py aggregate-footprint OUT_DIR WINDOW
     report.py sample-footprint WINDOW NAME:PID:SERVICES...
     report.py parse-wrk WHAT WRK_OUTPUT
@@ -35,7 +36,8 @@ def load(path, default=None):
 # ---------------------------------------------------------------------------------------------
 # Aggregation.
 
-SWAP_ORDER = ["manual", "manual-pull-first", "berth-stop-first", "berth-start-first", "swarm-start-first"]
+SWAP_ORDER = ["manual", "manual-pull-first", "berth-stop-first", "berth-start-first", "berth-start-first-fixed",
+              "swarm-start-first"]
 PUSH_ORDER = ["poll-1s", "poll-10s", "webhook"]
 
 
@@ -65,6 +67,10 @@ def aggregate_swap(out_dir):
                 phases.setdefault(k, []).append(v)
         if phases:
             s["median"]["berth_phases_ms"] = {k: median(v) for k, v in phases.items()}
+        outside = [r["outside"] for r in reps if r.get("outside")]
+        if outside:
+            s["median"]["outside"] = {k: median(o[k] for o in outside)
+                                      for k in ("requests", "failed", "unanswered_ticks", "ticks", "longest_gap_ms")}
         overlap = [r.get("old_port_last_ok_to_new_port_first_ok_ms") for r in reps]
         if any(v is not None for v in overlap):
             s["median"]["old_last_ok_to_new_first_ok_ms"] = median(overlap)
@@ -191,6 +197,30 @@ def parse_wrk(what, path):
             "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
             "threads": int(cmd.group(1)) if cmd else None, "connections": int(cmd.group(2)) if cmd else None,
             "raw": text.strip().splitlines()}
+
+
+def aggregate_throughput(jsonl):
+    """wrk rows named berth-loopback, docker-loopback, berth-outside, docker-outside: the medians per name."""
+    runs = {}
+    for line in open(jsonl):
+        if line.strip():
+            r = json.loads(line)
+            runs.setdefault(r["what"], []).append(r)
+    rows = {}
+    for where in ("loopback", "outside"):
+        b, d = runs.get(f"berth-{where}", []), runs.get(f"docker-{where}", [])
+        if not b or not d:
+            continue
+        bm = median(r["requests_per_s"] for r in b)
+        dm = median(r["requests_per_s"] for r in d)
+        rows[where] = {"berth_requests_per_s": bm, "docker_requests_per_s": dm,
+                       "berth_percent_of_docker": 100.0 * bm / dm if dm else None,
+                       "berth_p99_ms": median(r["latency_ms"].get("p99") for r in b),
+                       "docker_p99_ms": median(r["latency_ms"].get("p99") for r in d),
+                       "berth_errors": sum(r["socket_errors"] + r["non_2xx"] for r in b),
+                       "docker_errors": sum(r["socket_errors"] + r["non_2xx"] for r in d),
+                       "berth_runs": [r["requests_per_s"] for r in b], "docker_runs": [r["requests_per_s"] for r in d]}
+    return {"tool": "wrk, 1 thread, 8 connections, 10 s per run", "rows": rows, "runs": runs}
 
 
 def aggregate_api(jsonl):
@@ -354,8 +384,18 @@ def markdown(results):
     registry = load(os.path.join(results, "registry.json"))
     foot = load(os.path.join(results, "footprint.json"))
     api = load(os.path.join(results, "api.json"))
+    fleet = load(os.path.join(results, "fleet.json"))
+    throughput = load(os.path.join(results, "swap_throughput.json"))
     L = []
     w = L.append
+
+    def measured_in(part):
+        """A line under a section measured by another run than the one in the header (scripts/bench PART...)."""
+        pr = (run.get("part_runs") or {}).get(part)
+        if pr and pr.get("run") != run.get("run"):
+            w(f"*Measured by an earlier run: {pr.get('run', '?')} (`{pr.get('command', 'scripts/bench')}`), finished "
+              f"{pr.get('finished', '?')}, {pr.get('berth', '?')} (commit {pr.get('commit', '?')}).*")
+            w("")
     w("# Benchmarks")
     w("")
     w("berth next to what its users would otherwise run, every figure measured side by side with its baseline "
@@ -372,13 +412,19 @@ def markdown(results):
     w(f"| machine | {machine.get('nproc', '?')} CPUs ({machine.get('cpu', '?')}), "
       f"{fmt(machine.get('memory_mib'))} MiB memory, kernel {machine.get('kernel', '?')}, {machine.get('os', '?')} |")
     w(f"| Docker Engine | {machine.get('docker', '?')}; registry: {machine.get('registry', '?')} |")
-    w(f"| berth | {machine.get('berth', '?')} (commit {machine.get('commit', '?')}), release preset |")
+    built = f"`{run['berth_bin']}`" if run.get("berth_bin") else "release preset"
+    w(f"| berth | {machine.get('berth', '?')} (commit {machine.get('commit', '?')}), {built} |")
     w(f"| repetitions | {run.get('reps', '?')} per swap and push measurement (tables show the median) |")
+    for e in run.get("earlier") or []:
+        w(f"| earlier run | {e.get('run', '?')}, finished {e.get('finished', '?')}, `{e.get('command', '?')}`: the "
+          f"sections of parts this run did not measure ({', '.join(run.get('parts') or [])} were measured again) "
+          f"come from it or from a run before it |")
     w("")
 
     if swap:
         w("## 1. Swap downtime under load")
         w("")
+        measured_in("swap")
         w("A client sends `GET /` every 10 ms over a new connection to 127.0.0.1 (open loop: a slow answer does not "
           "delay the next request; a request fails on a refused or reset connection, a non-200 answer, or no "
           "answer within 2 s). The service runs `v1` (busybox httpd); the registry tag moves to a new version "
@@ -395,6 +441,8 @@ def markdown(results):
             "manual-pull-first": "manual, pull first: `docker pull; docker stop; docker rm; docker run`",
             "berth-stop-first": "berth stop-first (`berth update --wait`)",
             "berth-start-first": "berth start-first (`berth update --wait`), dynamic host port",
+            "berth-start-first-fixed": "berth start-first (`berth update --wait`), fixed host port switched by berth, "
+                                       "client pinned to it",
             "swarm-start-first": "`docker service update`, `--update-order start-first`, one-node Swarm",
         }
         for s in swap["scenarios"]:
@@ -404,8 +452,8 @@ def markdown(results):
               f"{fmt(m['longest_gap_ms'])} | {fmt(m['p99_ms'], 1)} | {fmt(m['update_ms'])} | {gaps} |")
         w("")
         names = {"pull": "pull (the old container still serves)", "create": "create",
-                 "old_stopped_to_new_started": "from the old container's stop to the new one started (stop, "
-                                               "restart policy, two renames, start)",
+                 "old_stopped_to_new_started": "from the old container's stop to the new one started",
+                 "drain": "drain of the old container (its open connections closing)",
                  "start": "start", "gate_and_monitor": "gate and monitor window"}
         for s in swap["scenarios"]:
             ph = s["median"].get("berth_phases_ms")
@@ -421,6 +469,49 @@ def markdown(results):
           "up and removes that wait; start-first never lets the bridge go empty. The berth row shows that wait "
           "more than the manual rows do here; why the manual procedure escapes it more often is not explained yet.")
         w("")
+        by_name = {s["scenario"]: s for s in swap["scenarios"]}
+        fixed = by_name.get("berth-start-first-fixed")
+        if fixed:
+            m = fixed["median"]
+            w("The fixed-port start-first row: the service publishes port 80 on a fixed host port that berth "
+              "switches in the kernel (README, *Fixed host ports*), and the client asks that one port every 10 ms, "
+              "as a client behind a load balancer's target group would. The same client ran at the same time on "
+              "another host: a network namespace of the run's own, joined to this host by a veth pair, asking "
+              "the host's address on that pair.")
+            w("")
+            w("| fixed host port, start-first | unanswered requests | longest gap (ms) | each run: unanswered |")
+            w("|---|---:|---:|---|")
+            w(f"| client on 127.0.0.1 | {fmt(m['unanswered_ticks'])} of {fmt(m['ticks'])} | "
+              f"{fmt(m['longest_gap_ms'])} | {', '.join(fmt(r['unanswered_ticks']) for r in fixed['reps'])} |")
+            o = m.get("outside")
+            if o:
+                w(f"| client on another host (network namespace, veth) | {fmt(o['unanswered_ticks'])} of "
+                  f"{fmt(o['ticks'])} | {fmt(o['longest_gap_ms'])} | "
+                  f"{', '.join(fmt(r.get('outside', {}).get('unanswered_ticks')) for r in fixed['reps'])} |")
+            w("")
+        stop, manual = by_name.get("berth-stop-first"), by_name.get("manual-pull-first")
+        if stop and manual and manual["median"]["longest_gap_ms"]:
+            ratio = stop["median"]["longest_gap_ms"] / manual["median"]["longest_gap_ms"]
+            w(f"berth stop-first's longest gap is {fmt(100 * ratio)} % of the manual pull-first one in this run "
+              f"({fmt(stop['median']['longest_gap_ms'])} ms against {fmt(manual['median']['longest_gap_ms'])} ms).")
+            w("")
+        if throughput and throughput.get("rows"):
+            w("Throughput of the port berth switches against a port Docker publishes itself, both in front of "
+              "the same busybox httpd: `wrk -t1 -c8 -d10s`, median of "
+              f"{len(next(iter(throughput['rows'].values()))['berth_runs'])} runs each. busybox httpd closes "
+              "every connection after its answer, so each request is a new connection through the NAT. From the "
+              "other host both ports are the kernel's NAT (Docker's rule or berth's); on 127.0.0.1 Docker's port "
+              "goes through its userland proxy (docker-proxy, Docker's default), berth's through the kernel.")
+            w("")
+            w("| client | berth's switched port (req/s) | Docker's published port (req/s) | berth / Docker | p99 berth / Docker (ms) | errors berth / Docker |")
+            w("|---|---:|---:|---:|---|---|")
+            where_names = {"loopback": "127.0.0.1", "outside": "another host (network namespace, veth)"}
+            for where, r in throughput["rows"].items():
+                w(f"| {where_names.get(where, where)} | {fmt(r['berth_requests_per_s'])} | "
+                  f"{fmt(r['docker_requests_per_s'])} | {fmt(r['berth_percent_of_docker'], 1)} % | "
+                  f"{fmt(r['berth_p99_ms'], 2)} / {fmt(r['docker_p99_ms'], 2)} | "
+                  f"{fmt(r['berth_errors'])} / {fmt(r['docker_errors'])} |")
+            w("")
         sf = [s for s in swap["scenarios"] if "old_last_ok_to_new_first_ok_ms" in s["median"]]
         w("How the two start-first rows were measured: both publish the container's port 80 on a host port Docker "
           "picks (`hostPort: 0` in the service file; `--publish mode=host,target=80` for Swarm, whose ingress "
@@ -442,6 +533,7 @@ def markdown(results):
     if push:
         w("## 2. Push to serving")
         w("")
+        measured_in("push")
         w("From the moment the tag moves in the registry (the manifest PUT that ends a `docker push`; the new "
           "layer was uploaded beforehand under another tag and is not on the host) to the first answer of the new "
           "version, seen by the same 10 ms client. berth polls the tag with one HEAD per check; for the webhook row "
@@ -466,10 +558,12 @@ def markdown(results):
     if registry:
         w("## 3. Registry cost")
         w("")
+        measured_in("registry")
         w("Requests counted in the registry's own log (`response completed` lines, plus the `error authorizing "
           "context` line it writes for each 401) and in the token server's log, for the agent watching N services "
           "whose images are N tags of one repository on the token-auth registry (HTTPS, anonymous pull tokens). "
-          "A cycle is one `berth check --json` (every service asked at once). The baseline is the archived "
+          "A cycle is one `berth check --json` (every service, eight checks at a time; the agent keeps up to eight "
+          "connections open to the registry and sends each check's HEAD on one of them). The baseline is the archived "
           "Watchtower design's check, done with curl exactly as designed: a challenge (`GET /v2/`, 401), a token, "
           "a `HEAD` of the manifest, for every reference.")
         w("")
@@ -492,10 +586,33 @@ def markdown(results):
           "(Python, RSA signatures) about 80 ms: its wall time mostly shows that cost, which a warm berth never "
           "pays.")
         w("")
+        ratios = [f"{r['references']}: {fmt(r['watchtower_cycle_ms'] / r['berth_warm_cycle_ms'], 1)}x"
+                  for r in registry["rows"] if r.get("berth_warm_cycle_ms")]
+        if ratios:
+            w("Watchtower design's cycle wall time over berth's, same run, by references: " + ", ".join(ratios) + ".")
+            w("")
+        client = []
+        path = os.path.join(results, "registry-client.jsonl")
+        if os.path.exists(path):
+            with open(path) as f:
+                client = [json.loads(line) for line in f if line.strip()]
+        if client:
+            w("The registry client alone (`RegistryClient::check_all` in `berth_bench_registry_cycles`, built with "
+              "the tests; no agent, no Docker Engine, no API), against the same registry: N tags of one "
+              "repository, a cold cycle (a new client: TLS handshakes, a pull token) and a warm one right after.")
+            w("")
+            w("| references | checks at once | requests per warm check | warm cycle (ms) | cold cycle (ms) |")
+            w("|---:|---:|---:|---:|---:|")
+            for c in client:
+                warm, cold = c["warm"], c.get("cold")
+                w(f"| {c['references']} | {c['concurrency']} | {fmt(warm['requests'] / c['references'], 2)} | "
+                  f"{fmt(warm['wall_ms'], 1)} | {fmt(cold['wall_ms'], 1) if cold else '-'} |")
+            w("")
 
     if foot:
         w("## 4. Footprint")
         w("")
+        measured_in("footprint")
         b = foot.get("binary") or {}
         if b:
             w(f"Binary (`{b.get('binary')}`, release preset): {fmt(b.get('bytes'))} bytes, "
@@ -549,6 +666,7 @@ def markdown(results):
     if api:
         w("## 5. Control API")
         w("")
+        measured_in("api")
         w("`wrk` with 1 thread and 8 keep-alive TLS connections for 10 s per row, against the running agent's TCP "
           "listener on 127.0.0.1 (a P-256 certificate, a read-scope Bearer token), the agents of section 4 idle "
           "behind it. The baseline is the token-auth `docker-registry` (Go's net/http over TLS) answering "
@@ -564,7 +682,37 @@ def markdown(results):
             w(f"| {r['what']} | {fmt(r['requests_per_s'])} | {fmt(lat.get('p50'), 2)} | {fmt(lat.get('p99'), 2)} | "
               f"{fmt(r['non_2xx'])} |")
         w("")
+        base = next((r for r in api["rows"] if r["what"].startswith("baseline")), None)
+        if base and base.get("requests_per_s"):
+            ratios = [f"{r['what'].removeprefix('berth ')}: {fmt(r['requests_per_s'] / base['requests_per_s'], 1)}x"
+                      for r in api["rows"] if r["what"].startswith("berth ")]
+            if ratios:
+                w("Requests per second over the baseline's, same run: " + "; ".join(ratios) + ".")
+                w("")
         w("wrk and the agent share the two cores, so these are lower bounds of what the agent serves.")
+        w("")
+
+    if fleet:
+        w("## 6. Fleet rollouts")
+        w("")
+        w(f"`berth fleet update --all --max-concurrency N --yes` across {fleet['hosts']} agents on this machine, each "
+          "with its own state and TLS listener on 127.0.0.1 and one stop-first service, reached through a hosts "
+          "file pinned to the certificate's fingerprint, with one fleet token the agents know by its hash. Each "
+          f"rollout moves every host to a new release with a fresh {run.get('layer_mib', '?')} MiB layer; the agents "
+          "share one Docker Engine, so the layer is downloaded once per rollout and the other hosts find it. The "
+          "baseline is one `berth update --wait` on one of the agents, same image size, in the same run.")
+        w("")
+        w("| hosts at once | rollout wall (ms) | per host, median (ms) | hosts done | exit code | wall / single-host swap |")
+        w("|---|---:|---:|---:|---:|---:|")
+        single = fleet.get("single_host_swap_ms") or 0
+        w(f"| one host, `berth update --wait` | {fmt(single)} | | 1 of 1 | | 1.0 |")
+        for r in fleet["rollouts"]:
+            ratio = fmt(r["wall_ms"] / single, 1) if single else "-"
+            w(f"| {r['max_concurrency']} | {fmt(r['wall_ms'])} | {fmt(r['host_ms_median'])} | "
+              f"{fmt(r['hosts_done'])} of {fleet['hosts']} | {r['exit_code']} | {ratio} |")
+        w("")
+        w("The swaps in flight share the two cores with each other and with the ten agents, so the gain from "
+          "running hosts at once stays below their number.")
         w("")
 
     L.extend(soak_section(os.path.join(results, os.pardir, "soak", "summary.json")))
@@ -593,6 +741,8 @@ def main():
         print(json.dumps(sample_footprint(float(args[0]), args[1:]), indent=2))
     elif cmd == "parse-wrk":
         print(json.dumps(parse_wrk(args[0], args[1])))
+    elif cmd == "aggregate-throughput":
+        print(json.dumps(aggregate_throughput(args[0]), indent=2))
     elif cmd == "aggregate-api":
         print(json.dumps(aggregate_api(args[0]), indent=2))
     elif cmd == "markdown":

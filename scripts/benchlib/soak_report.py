@@ -244,7 +244,8 @@ def check_services(work, run, checks):
                              + ("; " + " | ".join(problems[:20]) if problems else "")})
     leftovers = [n for n in names if n.endswith(".berth-prev") or n.endswith(".berth-next")]
     failed = [n for n in names if n.endswith(".berth-failed")]
-    strangers = [n for n in names if n not in [e[0] for e in expected] and n not in leftovers + failed]
+    holders = [n for n in names if n.endswith(".berth-holder")]  # one per task, kept by berth
+    strangers = [n for n in names if n not in [e[0] for e in expected] and n not in leftovers + failed + holders]
     checks.append({"check": "no NAME.berth-prev or NAME.berth-next container left, no other container",
                    "ok": bool(containers) and not leftovers and not strangers,
                    "detail": f"{len(failed)} NAME.berth-failed kept for inspection"

@@ -171,9 +171,10 @@ docker_push() { # docker_push REF
 }
 
 ensure_certs_d() {
-  local port dir
-  for port in "$PORT_BASIC" "$PORT_TOKEN" "$PORT_TOKEN_SERVER"; do
-    dir=/etc/docker/certs.d/127.0.0.1:$port
+  local host dir
+  for host in "127.0.0.1:$PORT_BASIC" "127.0.0.1:$PORT_TOKEN" "127.0.0.1:$PORT_TOKEN_SERVER" "$ECR_HOST:$PORT_ECR" \
+    "$ECR_REALM_HOST:$PORT_TOKEN_SERVER"; do
+    dir=/etc/docker/certs.d/$host
     if ! cmp -s "$CA" "$dir/ca.crt"; then
       mkdir -p "$dir"
       cp "$CA" "$dir/ca.crt"

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/loopback.hpp"
 #include "fuzz_check.hpp"
 #include "registry/url.hpp"
 
@@ -62,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_url(*url);
     // Plain HTTP is allowed to loopback hosts only: localhost, ::1 or 127.x.y.z.
     const std::string& host = url->origin.host;
-    if (berth::registry::is_loopback_host(host)) {
+    if (berth::common::is_loopback_host(host)) {
       check(host.size() == 9 || host == "::1" || host.starts_with("127."));
     }
   } else {
@@ -77,6 +78,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     check_refusal(split.error());
   }
-  berth::registry::is_loopback_host(text);
+  berth::common::is_loopback_host(text);
   return 0;
 }

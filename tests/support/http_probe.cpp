@@ -1,13 +1,20 @@
 #include "support/http_probe.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <random>
+#include <string>
 
 namespace berth::test {
 
@@ -23,19 +30,43 @@ constexpr std::chrono::milliseconds kAnswerBound{2000};
 }  // namespace
 
 std::uint16_t reserve_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  constexpr int kFirst = 20000;
+  constexpr int kCount = 12000;  // up to 31999, below the ephemeral range
+  static std::mt19937 random(std::random_device{}());
+  const std::string dir = "/tmp/berth-test-ports";
+  ::mkdir(dir.c_str(), 0777);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = kFirst + static_cast<int>(random() % kCount);
+    const int lock = ::open((dir + "/" + std::to_string(port)).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock < 0) {
+      continue;
+    }
+    if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+      ::close(lock);  // another test process holds it
+      continue;
+    }
+    // Free now? (A port of a program that is not a test.)
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (free) {
+      return static_cast<std::uint16_t>(port);  // the lock stays open until the process ends
+    }
+    ::close(lock);
+  }
+  std::abort();  // 1000 ports taken: something is badly wrong on this machine
 }
 
 std::string http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+  return http_get_at("127.0.0.1", port, path, timeout);
+}
+
+std::string http_get_at(const std::string& address, std::uint16_t port, const std::string& path,
+                        std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
@@ -43,7 +74,10 @@ std::string http_get(std::uint16_t port, const std::string& path, std::chrono::m
   }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return {};
+  }
   addr.sin_port = htons(port);
   auto wait_for = [&](short events) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -94,6 +128,9 @@ std::string http_get(std::uint16_t port, const std::string& path, std::chrono::m
 LoadProbe::LoadProbe(std::uint16_t port, std::chrono::milliseconds period)
     : port_(port), period_(period), thread_([this] { loop(); }) {}
 
+LoadProbe::LoadProbe(std::string address, std::uint16_t port, std::chrono::milliseconds period, int netns_fd)
+    : address_(std::move(address)), netns_fd_(netns_fd), port_(port), period_(period), thread_([this] { loop(); }) {}
+
 LoadProbe::~LoadProbe() { stop(); }
 
 void LoadProbe::stop() {
@@ -104,11 +141,16 @@ void LoadProbe::stop() {
 }
 
 void LoadProbe::loop() {
+  if (netns_fd_ >= 0 && ::setns(netns_fd_, CLONE_NEWNET) != 0) {
+    std::lock_guard lock(mu_);
+    report_.failures = -1;  // cannot be a count: the caller sees the probe never ran
+    return;
+  }
   auto last_ok = Clock::now();
   auto next = Clock::now();
   while (!stop_) {
     const auto start = Clock::now();
-    const std::string body = http_get(port_, "/", kAnswerBound);
+    const std::string body = http_get_at(address_, port_, "/", kAnswerBound);
     const auto end = Clock::now();
     {
       std::lock_guard lock(mu_);

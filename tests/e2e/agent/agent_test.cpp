@@ -1,5 +1,6 @@
 // berth as a user runs it: config files, the daemon, the command line, and swaps driven by pushes to a
 // real registry. Every image is built and pushed locally; every container carries this run's label.
+#include "support/agent_e2e.hpp"
 #include "support/http_probe.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
@@ -7,10 +8,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,16 +30,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
 
 // A registry that accepts connections and never answers, until it is closed: a check against it stays in
 // flight for as long as a test needs, then fails at once (the connections are reset).
@@ -93,213 +86,6 @@ class SilentRegistry {
   std::thread thread_;
   std::mutex mutex_;
   std::vector<int> held_;
-};
-
-// The berth binary under test: this build's, or $BERTH_TEST_BINARY (another build of the same tests'
-// subject, such as a sanitizer build).
-std::string berth_binary() { return env_or("BERTH_TEST_BINARY", BERTH_BINARY); }
-
-class AgentE2E : public ::testing::Test {
- protected:
-  void SetUp() override {
-    BERTH_REQUIRE_DOCKER();
-    BERTH_REQUIRE_ENV(registry, "BERTH_TEST_REGISTRY_PLAIN");
-    BERTH_REQUIRE_ENV(v1, "BERTH_TEST_IMAGE_V1");
-    registry_ = registry;
-    source_repo_ = v1.substr(0, v1.rfind(':'));
-    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    // Short: container names are DNS names on the task's network (63 characters at most per label).
-    name_ = "e2e-" + run_label() + "-" + std::to_string(std::hash<std::string>{}(test) % 100000);
-    // A repository of this test's own, so that pushing to it moves only this test's service.
-    repo_ = registry_ + "/berth-e2e/" + name_;
-    dir_ = fs::temp_directory_path() / name_;
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "services.d");
-    port_ = reserve_port();
-    write_text(
-        dir_ / "agent.json",
-        json{{"state_dir", (dir_ / "state").string()},
-             {"services_dir", (dir_ / "services.d").string()},
-             {"watch_labeled", false},
-             {"poll", {{"interval", "1s"}, {"jitter", "0%"}}},
-             {"api", {{"socket", (dir_ / "api.sock").string()}, {"tokens_file", (dir_ / "tokens.json").string()}}},
-             {"docker_config", nullptr},
-             {"log", {{"level", "debug"}}}}
-            .dump(2));
-  }
-
-  void TearDown() override {
-    agent_.reset();
-    shell("docker ps -aq --filter label=e2e.run=" + run_label() + " --filter label=e2e.name=" + name_ +
-          " | xargs -r docker rm -f >/dev/null 2>&1");
-    // The namespace holders of this test's awsvpc tasks (named <family>.berth-holder), its task volumes
-    // (berth-<family>-<volume>) and networks (berth-<family>): every family here starts with name_.
-    shell("docker ps -aq --filter label=berth.role=holder --filter name=^" + name_ +
-          " | xargs -r docker rm -f >/dev/null 2>&1");
-    shell("docker volume ls -q --filter name=^berth-" + name_ + " | xargs -r docker volume rm >/dev/null 2>&1");
-    shell("docker network ls -q --filter name=berth-" + name_ + " | xargs -r docker network rm >/dev/null 2>&1");
-    // By reference, never by image id: the tests run in parallel and tag the same test images into
-    // their own repositories, so removing an id would untag another test's image under its feet.
-    shell("docker images --digests --format '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}' " + repo_ +
-          " | tr ' ' '\\n' | grep -v -e ':<none>$' -e '@<none>$' | sort -u | xargs -r docker rmi >/dev/null 2>&1");
-    if (!HasFailure()) {
-      fs::remove_all(dir_);
-    } else {
-      std::printf("agent log kept in %s\n", (dir_ / "agent.log").c_str());
-    }
-  }
-
-  // Points repo:live at one of the test images (v1, v2, broken, slow) and pushes it.
-  void push(const std::string& version) {
-    auto r = shell("docker pull -q " + source_repo_ + ":" + version + " >/dev/null && docker tag " + source_repo_ +
-                   ":" + version + " " + repo_ + ":live && docker push -q " + repo_ + ":live");
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-  }
-
-  json container_def(const std::string& name, int host_port, const std::string& probe_path = "/") const {
-    return json{
-        {"name", name},
-        {"image", repo_ + ":live"},
-        {"essential", true},
-        {"portMappings", {{{"containerPort", 80}, {"hostPort", host_port}, {"protocol", "tcp"}}}},
-        // Short ECS timings, so a broken version fails its gate in seconds: 2 x 5 s.
-        {"healthCheck",
-         {{"command", {"CMD-SHELL", "true"}}, {"interval", 5}, {"timeout", 2}, {"retries", 2}, {"startPeriod", 0}}},
-        {"dockerLabels",
-         {{"berth.probe", "http://:" + std::to_string(host_port) + probe_path},
-          {"berth.monitor", "1s"},
-          {"e2e.run", run_label()},
-          {"e2e.name", name_}}}};
-  }
-
-  void write_service(const json& task, const std::string& file = {}) {
-    write_text(dir_ / "services.d" / ((file.empty() ? name_ : file) + ".json"), task.dump(2));
-  }
-
-  void set_config(const std::string& key, const json& value) {
-    auto config = json::parse(read_text(dir_ / "agent.json"));
-    config[key] = value;
-    write_text(dir_ / "agent.json", config.dump(2));
-  }
-
-  // The services `berth status --json` lists; nullopt when it fails.
-  std::optional<std::vector<std::string>> listed_services() {
-    auto status = berth({"status", "--json"});
-    auto body = json::parse(status.output, nullptr, false);
-    if (status.exit_code != 0 || body.is_discarded()) {
-      return std::nullopt;
-    }
-    std::vector<std::string> names;
-    for (const auto& s : body.value("services", json::array())) {
-      names.push_back(s.value("name", std::string()));
-    }
-    return names;
-  }
-
-  // The state `berth status --json` gives the service; empty when it is not listed.
-  std::string service_state(const std::string& name) {
-    auto status = berth({"status", "--json"});
-    auto body = json::parse(status.output, nullptr, false);
-    if (status.exit_code != 0 || body.is_discarded()) {
-      return "";
-    }
-    for (const auto& s : body.value("services", json::array())) {
-      if (s.value("name", std::string()) == name) {
-        return s.value("state", std::string());
-      }
-    }
-    return "";
-  }
-
-  // A hand-started container of the test's image, labelled for berth, published on the test's port.
-  void run_labelled_container() {
-    auto run = shell("docker run -d --name " + name_ + " -p 127.0.0.1:" + std::to_string(port_) +
-                     ":80 --label berth.enable=true --label berth.probe=http://:" + std::to_string(port_) +
-                     "/ --label e2e.run=" + run_label() + " --label e2e.name=" + name_ + " " + repo_ + ":live");
-    ASSERT_EQ(run.exit_code, 0) << run.output;
-  }
-
-  json web_task() const {
-    return json{{"family", name_}, {"networkMode", "bridge"}, {"containerDefinitions", {container_def(name_, port_)}}};
-  }
-
-  void start_agent(const std::map<std::string, std::string>& env = {}) {
-    agent_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{berth_binary(), "agent", "--config", (dir_ / "agent.json").string()}, env,
-        (dir_ / "agent.log").string());
-  }
-
-  RunResult berth(std::vector<std::string> args) {
-    args.insert(args.begin(), berth_binary());
-    args.push_back("--url");
-    args.push_back("unix://" + (dir_ / "api.sock").string());
-    return run_command(args, {}, 180s);
-  }
-
-  bool serves(const std::string& body, std::chrono::milliseconds bound) {
-    return eventually([&] { return http_get(port_) == body; }, bound);
-  }
-
-  std::string agent_log() const { return read_text(dir_ / "agent.log"); }
-
-  // `docker inspect --format FORMAT name`, without the trailing newline.
-  static std::string inspect(const std::string& name, const std::string& format) {
-    auto r = shell("docker inspect --format '" + format + "' " + name);
-    return r.output.substr(0, r.output.find_last_not_of('\n') + 1);
-  }
-
-  // The names of the containers `docker ps -a --filter FILTER` lists (sorted, one per line) once they are
-  // `expected`, or as they are after 30 s.
-  static std::string settled_names(const std::string& filter, const std::string& expected) {
-    std::string names;
-    eventually(
-        [&] {
-          names = shell("docker ps -a --filter " + filter + " --format '{{.Names}}' | LC_ALL=C sort").output;
-          return names == expected;
-        },
-        30s);
-    return names;
-  }
-
-  // A container that serves the image's /www on `port` (for tasks that do not run on port 80).
-  json serving_def(const std::string& name, const std::string& image, std::uint16_t port) const {
-    json def = container_def(name, port);
-    def["image"] = image;
-    def["portMappings"] = {{{"containerPort", port}}};
-    def["command"] = {"sh", "-c", "trap 'exit 0' TERM; httpd -f -p " + std::to_string(port) + " -h /www & wait"};
-    return def;
-  }
-
-  // Deploys v1 and stops the agent once it serves: the next start finds a service to swap.
-  void deploy_v1_then_stop() {
-    push("v1");
-    write_service(web_task());
-    start_agent();
-    ASSERT_TRUE(serves("v1", 60s)) << agent_log();
-    agent_->signal(SIGTERM);
-    ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
-  }
-
-  // `berth history --json` of the service once it lists a rolled back swap; empty when none came in time.
-  std::string history_with_rollback(std::chrono::milliseconds bound) {
-    std::string found;
-    eventually(
-        [&] {
-          auto h = berth({"history", name_, "--json"});
-          found = h.exit_code == 0 && h.output.find("rolled_back") != std::string::npos ? h.output : "";
-          return !found.empty();
-        },
-        bound);
-    return found;
-  }
-
-  std::string registry_;
-  std::string source_repo_;
-  std::string repo_;
-  std::string name_;
-  fs::path dir_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ChildProcess> agent_;
 };
 
 TEST_F(AgentE2E, DeploysThenSwapsOnPushAndRollsBackABrokenImage) {
@@ -403,6 +189,22 @@ TEST_F(AgentE2E, ValidateNamesEveryBadField) {
   start_agent();
   EXPECT_EQ(agent_->wait(30s), 78) << agent_->log();
   EXPECT_NE(agent_->log().find("70000 is not a port"), std::string::npos);
+}
+
+TEST_F(AgentE2E, ValidateWithABrokenAgentJsonStillChecksTheServiceFiles) {
+  json task = web_task();
+  task["containerDefinitions"][0]["portMappings"][0]["hostPort"] = 70000;
+  write_service(task);
+  set_config("poll", {{"interval", "soon"}});
+  auto r = run_command({berth_binary(), "validate", "--config", (dir_ / "agent.json").string()});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find("agent.json: poll.interval"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("services.d/" + name_ +
+                          ".json: containerDefinitions[0].portMappings[0].hostPort: 70000 "
+                          "is not a port"),
+            std::string::npos)
+      << "every problem at once, the service file's too\n"
+      << r.output;
 }
 
 TEST_F(AgentE2E, SighupPicksUpANewServiceFile) {
@@ -553,6 +355,35 @@ TEST_F(AgentE2E, ABridgeTaskChainsLinksAndVolumesFrom) {
   const std::string at_c = inspect(c, "{{.State.StartedAt}}");
   EXPECT_LT(at_a, at_b);
   EXPECT_LT(at_b, at_c);
+}
+
+// Two ECS habits Docker does not share: containers named with one character (they run as "<family>-a" and
+// answer to "a" on the task's network; the link follows the rename) and a health check command without
+// "CMD" in front (run as one).
+TEST_F(AgentE2E, OneCharacterNamesAndABareHealthCheckCommandRunAsOnEcs) {
+  auto def = [&](const std::string& name) {
+    json d = container_def(name, 0);
+    d["image"] = source_repo_ + ":v3";
+    d.erase("portMappings");
+    d["dockerLabels"].erase("berth.probe");
+    d["command"] = {"sh", "-c", "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"};
+    return d;
+  };
+  json a = def("a");
+  json b = def("b");
+  b["links"] = {"a"};
+  b["healthCheck"] = {
+      {"command", {"wget", "-q", "-O", "/dev/null", "http://a/"}}, {"interval", 5}, {"timeout", 2}, {"retries", 3}};
+  write_service({{"family", name_}, {"networkMode", "bridge"}, {"containerDefinitions", {b, a}}});
+  start_agent();
+  const std::string b_name = name_ + "-b";
+  ASSERT_TRUE(eventually([&] { return inspect(b_name, "{{.State.Health.Status}}") == "healthy"; }, 90s)) << agent_log();
+  EXPECT_EQ(shell("docker exec " + b_name + " wget -q -O- http://a/").output, "v3");
+  EXPECT_EQ(inspect(b_name, "{{json .Config.Healthcheck.Test}}"),
+            R"(["CMD","wget","-q","-O","/dev/null","http://a/"])");
+  const auto names = listed_services();
+  ASSERT_TRUE(names.has_value());
+  EXPECT_NE(std::find(names->begin(), names->end(), name_ + "-a"), names->end());
 }
 
 // dependsOn HEALTHY: the app starts only once the database's ECS health check passes (the slow image
@@ -706,8 +537,7 @@ TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
   const std::string sm_value = "sm-value-" + name_;
   const std::string parameter = "/berth-e2e/" + name_ + "/db";
   const auto fake_put = [&](const std::string& path, const json& body) {
-    write_text(dir_ / "fake-body.json", body.dump());
-    return shell("curl -sf -X PUT --data-binary @" + (dir_ / "fake-body.json").string() + " " + aws + path);
+    return fake_aws(aws, "PUT", path, body.dump());
   };
   ASSERT_EQ(fake_put("/_fake/ssm/" + parameter, {{"Type", "SecureString"}, {"Value", ssm_value}}).exit_code, 0);
   auto put = fake_put("/_fake/secrets/berth-e2e-" + name_, {{"SecretString", json{{"pw", sm_value}}.dump()}});
@@ -746,6 +576,126 @@ TEST_F(AgentE2E, SecretsReachTheContainerAndNothingElse) {
       << agent_log();
   EXPECT_EQ(http_get(port_), "v2");
   EXPECT_TRUE(agent_->running()) << agent_log();
+}
+
+// The whole of a host on EC2 with an instance role and no credential helper: the image is on ECR (the test
+// environment's token registry under an ECR name, whose token server takes the passwords the fake ECR hands
+// out), the task definition has an SSM secret, a Secrets Manager secret and an S3 environment file. It is
+// deployed and swapped; the values reach the container and appear nowhere under berth's state directory or
+// in its log; a warm check is one HEAD; with the instance's credentials and every ECR login expired, the next
+// check renews them with one IMDS round and one accepted GetAuthorizationToken.
+TEST_F(AgentE2E, OnEcrWithSecretsAndAnS3EnvironmentFileThroughTheInstanceRole) {
+  BERTH_REQUIRE_ENV(aws, "BERTH_TEST_FAKE_AWS");
+  BERTH_REQUIRE_ENV(ecr, "BERTH_TEST_REGISTRY_ECR");
+  BERTH_REQUIRE_ENV(token_registry, "BERTH_TEST_REGISTRY_TOKEN");
+  BERTH_REQUIRE_ENV(docker_config, "BERTH_TEST_DOCKER_CONFIG");
+  // Pushed through the token registry (user berth); the ECR name serves the same storage.
+  const std::string pushed = token_registry + "/private/" + name_ + ":live";
+  const std::string image = ecr + "/private/" + name_ + ":live";
+  const auto push_ecr = [&](const std::string& version) {
+    return shell("docker pull -q " + source_repo_ + ":" + version + " >/dev/null && docker tag " + source_repo_ + ":" +
+                 version + " " + pushed + " && DOCKER_CONFIG=" + docker_config + " docker push -q " + pushed);
+  };
+  const std::string ssm_value = "ssm-value-" + name_;
+  const std::string sm_value = "sm-value-" + name_;
+  const std::string s3_value = "s3-value-" + name_;
+  const std::string parameter = "/berth-e2e/" + name_ + "/token";
+  ASSERT_EQ(fake_aws(aws, "PUT", "/_fake/ssm/" + parameter, json{{"Type", "SecureString"}, {"Value", ssm_value}}.dump())
+                .exit_code,
+            0);
+  auto secret = fake_aws(aws, "PUT", "/_fake/secrets/berth-e2e-ecr-" + name_, json{{"SecretString", sm_value}}.dump());
+  ASSERT_EQ(secret.exit_code, 0) << secret.output;
+  const std::string key = name_ + "/app.env";
+  ASSERT_EQ(fake_aws(aws, "PUT", "/_fake/s3/berth-e2e-bucket/" + key,
+                     "# from S3\nFROM_S3=" + s3_value + "\nGREETING=from the file\n")
+                .exit_code,
+            0);
+  set_config("aws", {{"endpoints", {{"imds", aws}, {"ecr", aws}, {"ssm", aws}, {"secretsmanager", aws}, {"s3", aws}}}});
+  set_config("poll", {{"interval", "1h"}, {"jitter", "0%"}});  // checks only when asked: counted exactly
+  auto pushed_v1 = push_ecr("v1");
+  ASSERT_EQ(pushed_v1.exit_code, 0) << pushed_v1.output;
+  json task = web_task();
+  auto& c = task["containerDefinitions"][0];
+  c["image"] = image;
+  c["secrets"] = {{{"name", "SSM_TOKEN"}, {"valueFrom", parameter}},
+                  {{"name", "SM_PASSWORD"}, {"valueFrom", json::parse(secret.output).at("ARN")}}};
+  c["environmentFiles"] = {{{"type", "s3"}, {"value", "arn:aws:s3:::berth-e2e-bucket/" + key}}};
+  c["environment"] = {{{"name", "GREETING"}, {"value", "from the task"}}};
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 90s)) << agent_log();
+  const auto env_of_container = [&] {
+    return shell("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' " + name_).output;
+  };
+  const auto expect_env = [&] {
+    const std::string env = env_of_container();
+    EXPECT_NE(env.find("SSM_TOKEN=" + ssm_value + "\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("SM_PASSWORD=" + sm_value + "\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("FROM_S3=" + s3_value + "\n"), std::string::npos) << env;
+    // environment wins over the file, and the variable is there once.
+    EXPECT_NE(env.find("GREETING=from the task\n"), std::string::npos) << env;
+    EXPECT_EQ(env.find("GREETING=from the file"), std::string::npos) << env;
+  };
+  expect_env();
+
+  // Warm checks: one HEAD each, no token, no AWS request.
+  const std::string registry_label = "{registry=\"" + ecr + "\"}";
+  ASSERT_EQ(berth({"check", name_}).exit_code, 0) << agent_log();
+  const long checks = metric("berth_checks" + registry_label);
+  const long requests = metric("berth_registry_requests" + registry_label);
+  const long tokens = metric("berth_token_requests" + registry_label);
+  const long ecr_calls = metric("berth_aws_requests{kind=\"ecr\"}");
+  ASSERT_GE(ecr_calls, 1) << "the first check logged in to ECR";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(berth({"check", name_}).exit_code, 0) << agent_log();
+  }
+  // (The agent may make a check of its own meanwhile: count checks, not only the three asked for.)
+  const long warm_checks = metric("berth_checks" + registry_label) - checks;
+  EXPECT_GE(warm_checks, 3);
+  EXPECT_EQ(metric("berth_registry_requests" + registry_label) - requests, warm_checks) << "one HEAD per warm check";
+  EXPECT_EQ(metric("berth_token_requests" + registry_label), tokens);
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"ecr\"}"), ecr_calls);
+
+  // A swap: pulled from ECR with the login, secrets and S3 file read again for the new container.
+  ASSERT_EQ(push_ecr("v2").exit_code, 0);
+  auto update = berth({"update", name_, "--wait"});
+  EXPECT_EQ(update.exit_code, 0) << update.output << agent_log();
+  ASSERT_TRUE(serves("v2", 90s)) << agent_log();
+  expect_env();
+
+  // The instance's credentials and every ECR login stop working. The next check that needs the login (a
+  // second service, on another repository, so no token of the registry's is cached for it) logs in again:
+  // one IMDS credentials request (the IMDS session token is still good), GetAuthorizationToken refused
+  // with the old credentials, then accepted with the new ones; the new service is pulled with that login.
+  const std::string pushed_b = token_registry + "/private/" + name_ + "-b:live";
+  ASSERT_EQ(shell("docker pull -q " + source_repo_ + ":v3 >/dev/null && docker tag " + source_repo_ + ":v3 " +
+                  pushed_b + " && DOCKER_CONFIG=" + docker_config + " docker push -q " + pushed_b)
+                .exit_code,
+            0);
+  ASSERT_EQ(fake_aws(aws, "POST", "/_fake/expire-credentials").exit_code, 0);
+  ASSERT_EQ(fake_aws(aws, "POST", "/_fake/expire-ecr").exit_code, 0);
+  const long imds_tokens = metric("berth_aws_requests{kind=\"imds_token\"}");
+  const long imds_credentials = metric("berth_aws_requests{kind=\"imds_credentials\"}");
+  const long ecr_before = metric("berth_aws_requests{kind=\"ecr\"}");
+  const std::uint16_t port_b = reserve_port();
+  json def_b = container_def(name_ + "b", port_b);
+  def_b["image"] = ecr + "/private/" + name_ + "-b:live";
+  write_service(json{{"family", name_ + "b"}, {"networkMode", "bridge"}, {"containerDefinitions", {def_b}}}, "b");
+  EXPECT_TRUE(eventually([&] { return http_get(port_b) == "v3"; }, 90s)) << agent_log();
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"imds_token\"}") - imds_tokens, 0);
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"imds_credentials\"}") - imds_credentials, 1);
+  EXPECT_EQ(metric("berth_aws_requests{kind=\"ecr\"}") - ecr_before, 2) << "refused with the old credentials, "
+                                                                           "then accepted: one new login";
+  EXPECT_EQ(http_get(port_), "v2");
+
+  // Nowhere else.
+  for (const auto& value : {ssm_value, sm_value, s3_value}) {
+    EXPECT_EQ(shell("grep -rlF -- '" + value + "' " + (dir_ / "state").string() + " || true").output, "") << value;
+    EXPECT_EQ(agent_log().find(value), std::string::npos) << value;
+  }
+  agent_.reset();
+  shell("docker rmi " + pushed + " " + image + " " + pushed_b + " " + def_b["image"].get<std::string>() +
+        " >/dev/null 2>&1");
 }
 
 // A service file changed while an image update of its service is still in its monitor window: the change
@@ -1013,6 +963,134 @@ TEST_F(AgentE2E, FollowingASemverRangeSwapsToItsHighestTagOnly) {
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(http_get(port_), "v2") << "2.0.0 and 1.2.0-rc.1 are not followed";
 }
+
+// A network namespace of the test's own, joined to the host by a veth pair: a client there is a client on
+// another machine. Removed with the object.
+class OutsideHost {
+ public:
+  OutsideHost() {
+    static std::atomic<int> made{0};
+    const int n = made++;
+    const int pid = static_cast<int>(::getpid());
+    const std::string tag = "be" + std::to_string(pid % 100000) + "x" + std::to_string(n % 100);
+    namespace_ = "berth-e2e-" + tag;
+    host_if_ = tag + "h";
+    const std::string subnet = "10.213." + std::to_string(pid % 250) + ".";
+    host_address_ = subnet + std::to_string((n % 60) * 4 + 1);
+    const std::string inside = subnet + std::to_string((n % 60) * 4 + 2);
+    auto r = shell("ip netns add " + namespace_ + " && ip link add " + host_if_ + " type veth peer name " + tag +
+                   "n && ip link set " + tag + "n netns " + namespace_ + " && ip addr add " + host_address_ +
+                   "/30 dev " + host_if_ + " && ip link set " + host_if_ + " up && ip netns exec " + namespace_ +
+                   " sh -c 'ip addr add " + inside + "/30 dev " + tag + "n && ip link set " + tag +
+                   "n up && ip link set lo up && ip route add default via " + host_address_ + "' 2>&1");
+    error_ = r.output;
+    fd_ = r.exit_code == 0 ? ::open(("/run/netns/" + namespace_).c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  }
+  ~OutsideHost() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    shell("ip link del " + host_if_ + " >/dev/null 2>&1; ip netns del " + namespace_ + " >/dev/null 2>&1");
+  }
+  OutsideHost(const OutsideHost&) = delete;
+  OutsideHost& operator=(const OutsideHost&) = delete;
+
+  [[nodiscard]] bool ok() const { return fd_ >= 0; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] int netns_fd() const { return fd_; }
+  // The host's address as the namespace sees it.
+  [[nodiscard]] const std::string& host_address() const { return host_address_; }
+
+ private:
+  std::string namespace_;
+  std::string host_if_;
+  std::string host_address_;
+  std::string error_;
+  int fd_ = -1;
+};
+
+// start-first on a fixed host port (berth's port, switched in the kernel), with berth killed (-9) in the
+// middle of the swap while a client on 127.0.0.1 and one in another network namespace each send a request
+// every 10 ms: no request fails, the service answers while berth is down, and after the restart exactly
+// one container has the service's name.
+class FixedPortKill : public AgentE2E, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(FixedPortKill, NoRequestFailsAndOneContainerKeepsTheName) {
+  const OutsideHost outside;
+  ASSERT_TRUE(outside.ok()) << outside.error();
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["dockerLabels"]["berth.strategy"] = "start-first";
+  write_service(task);
+  auto validated = run_command({berth_binary(), "validate", "--config", (dir_ / "agent.json").string()});
+  EXPECT_NE(validated.output.find("host port " + std::to_string(port_) + "/tcp is switched by berth"),
+            std::string::npos)
+      << validated.output;
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  // The port is berth's: Docker publishes the container on a loopback port of its own, not on port_.
+  EXPECT_EQ(inspect(name_, "{{(index (index .HostConfig.PortBindings \"80/tcp\") 0).HostIp}}"), "127.0.0.1");
+  agent_->signal(SIGTERM);
+  ASSERT_EQ(agent_->wait(30s), 0) << agent_log();
+  // From here on the clients count every failure, berth stopped or not.
+  LoadProbe local(port_, 10ms);
+  LoadProbe remote(outside.host_address(), port_, 10ms, outside.netns_fd());
+  ASSERT_TRUE(eventually([&] { return remote.report().requests > 10 && local.report().requests > 10; }, 10s));
+  push("v2");
+  start_agent({{"BERTH_FAULT_AFTER", GetParam()}});
+  ASSERT_EQ(agent_->wait(90s), 128 + SIGKILL) << "the fault point fires\n" << agent_log();
+  std::this_thread::sleep_for(1s);  // berth is down: the kernel's rules keep the service answering
+  start_agent();
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto names = shell("docker ps -a --filter label=e2e.name=" + name_ + " --format '{{.Names}}'");
+        return names.output == name_ + "\n" && !service_state(name_).empty();
+      },
+      90s))
+      << agent_log();
+  EXPECT_TRUE(serves("v2", 60s)) << "the service converges on the pushed version\n" << agent_log();
+  // The swap that brought v2 (after a rollback, a later one) retires the old container once it is drained.
+  EXPECT_EQ(settled_names("label=e2e.name=" + name_, name_ + "\n"), name_ + "\n") << agent_log();
+  local.stop();
+  remote.stop();
+  const auto near = local.report();
+  const auto far = remote.report();
+  EXPECT_EQ(near.failures, 0) << "of " << near.requests << " on 127.0.0.1, longest gap " << near.longest_gap.count()
+                              << " ms\n"
+                              << agent_log();
+  EXPECT_EQ(far.failures, 0) << "of " << far.requests << " from another namespace, longest gap "
+                             << far.longest_gap.count() << " ms";
+  EXPECT_GT(far.requests, 100);
+  EXPECT_EQ(far.bodies_seen, (std::vector<std::string>{"v1", "v2"}));
+  // What an operator sees: the port leads to the serving container.
+  const std::string address = inspect(name_, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}");
+  auto map = shell("nft list map ip berth ports");
+  EXPECT_NE(map.output.find(std::to_string(port_) + " : " + address + " . 80"), std::string::npos) << map.output;
+}
+
+// A service that stops being start-first gets its port back from Docker: berth lets go of it before the
+// container that publishes it starts, and the port answers throughout the change but for the stop-first gap.
+TEST_F(AgentE2E, AFixedPortGoesBackToDockerWhenTheServiceIsNoLongerStartFirst) {
+  push("v1");
+  json task = web_task();
+  task["containerDefinitions"][0]["dockerLabels"]["berth.strategy"] = "start-first";
+  write_service(task);
+  start_agent();
+  ASSERT_TRUE(serves("v1", 60s)) << agent_log();
+  const std::string element = std::to_string(port_) + " : ";
+  EXPECT_NE(shell("nft list map ip berth ports").output.find(element), std::string::npos);
+  const std::string first = inspect(name_, "{{.Id}}");
+  task["containerDefinitions"][0]["dockerLabels"]["berth.strategy"] = "stop-first";
+  write_service(task);
+  ASSERT_TRUE(eventually([&] { return inspect(name_, "{{.Id}}") != first && http_get(port_) == "v1"; }, 60s))
+      << agent_log();
+  EXPECT_EQ(inspect(name_, "{{(index (index .HostConfig.PortBindings \"80/tcp\") 0).HostPort}}"), std::to_string(port_))
+      << "Docker publishes the port again";
+  EXPECT_EQ(shell("nft list map ip berth ports").output.find(element), std::string::npos) << "berth let go of it";
+}
+
+INSTANTIATE_TEST_SUITE_P(MidSwap, FixedPortKill, ::testing::Values("start_new", "move_port", "drain_old"),
+                         [](const auto& step) { return std::string(step.param); });
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashRecovery,
                          ::testing::Values("pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",

@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <thread>
 
+#include "aws/client_io.hpp"
 #include "common/text.hpp"
 #include "registry/client.hpp"
 #include "registry_fixture.hpp"
@@ -156,6 +158,49 @@ TEST_F(AuthTest, ExpiredTokenIsRefreshedExactlyOnce) {
   ASSERT_TRUE(third) << third.error().message;
   EXPECT_EQ(third->requests_made, 1);
   EXPECT_EQ(third->token_requests, 0);
+}
+
+// "auth": "ecr" in agent.json: the login comes from ECR's GetAuthorizationToken with the instance role (the
+// fake AWS endpoint, whose passwords the token server takes for user AWS), once; warm checks are one HEAD.
+// Explicit credentials win over the instance role for an ECR name.
+TEST_F(AuthTest, EcrLoginWithTheInstanceRole) {
+  require(Kind::kToken);
+  BERTH_REQUIRE_ENV(fake_aws, "BERTH_TEST_FAKE_AWS");
+  const auto ref = image("private", "ecr");
+  config::AwsSettings aws_settings;
+  for (const char* service : {"imds", "ecr"}) {
+    aws_settings.endpoints[service] = fake_aws;
+  }
+  aws::AwsClient aws(runner_.executor(), aws_settings);
+  auto settings = test_settings();
+  settings.registries[target_.host].ecr = true;
+  settings.aws = &aws;
+  RegistryClient client(runner_.executor(), settings);
+  auto first = runner_.run(client.check(ref));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->tag_digest, v1_digest_);
+  EXPECT_EQ(aws.tally().calls_by_service.at("ecr"), 1);
+  auto warm = runner_.run(client.check(ref));
+  ASSERT_TRUE(warm) << warm.error().message;
+  EXPECT_EQ(warm->requests_made, 1);
+  EXPECT_EQ(warm->token_requests, 0);
+  auto header = runner_.run(client.registry_auth(ref));
+  ASSERT_TRUE(header) << header.error().message;
+  std::string standard = *header;  // base64url, as Docker reads it
+  std::replace(standard.begin(), standard.end(), '-', '+');
+  std::replace(standard.begin(), standard.end(), '_', '/');
+  const auto decoded = common::base64_decode(standard);
+  ASSERT_TRUE(decoded);
+  EXPECT_NE(decoded->find(R"("username":"AWS")"), std::string::npos) << "the login Docker pulls with";
+  EXPECT_EQ(aws.tally().calls_by_service.at("ecr"), 1) << "one login for the checks and the pull";
+
+  // The same registry with a user in agent.json and no "auth": no AWS request.
+  aws::AwsClient unused(runner_.executor(), aws_settings);
+  auto explicit_settings = with_user(target_.user, password());
+  explicit_settings.aws = &unused;
+  RegistryClient with_user_client(runner_.executor(), explicit_settings);
+  ASSERT_TRUE(runner_.run(with_user_client.check(ref)));
+  EXPECT_EQ(unused.tally().calls, 0);
 }
 
 TEST_F(AuthTest, WrongPasswordAtTheTokenServerIsAClearError) {

@@ -60,10 +60,23 @@ TEST(EcrRegistry, KnowsEcrHosts) {
   EXPECT_EQ(ecr_registry_region("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), "eu-west-1");
   EXPECT_EQ(ecr_registry_region("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com"), "us-gov-west-1");
   EXPECT_EQ(ecr_registry_region("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"), "cn-north-1");
+  EXPECT_EQ(ecr_registry_region("123456789012.dkr.ecr.us-east-1.amazonaws.com:443"), "us-east-1");
   for (const char* other : {"registry-1.docker.io", "ghcr.io", "12345678901.dkr.ecr.eu-west-1.amazonaws.com",
                             "123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example", "public.ecr.aws",
                             "123456789012.dkr.ecr.eu-west-1.example.com"}) {
     EXPECT_FALSE(ecr_registry_region(other).has_value()) << other;
+  }
+}
+
+TEST(S3Arn, BucketAndKey) {
+  auto object = parse_s3_arn("arn:aws:s3:::my-bucket/env/prod:v2/app.env");
+  ASSERT_TRUE(object) << object.error().message;
+  EXPECT_EQ(object->bucket, "my-bucket");
+  EXPECT_EQ(object->key, "env/prod:v2/app.env");
+  EXPECT_EQ(parse_s3_arn("arn:aws-us-gov:s3:::b.c.d/k")->bucket, "b.c.d");
+  for (const char* bad : {"arn:aws:s3:::bucket", "arn:aws:s3:::bucket/", "arn:aws:s3:us-east-1::bucket/k",
+                          "arn:aws:ssm:::bucket/k", "s3://bucket/key", "arn:aws:s3:::-bucket/k", "arn:aws:s3:::ab/k"}) {
+    EXPECT_FALSE(parse_s3_arn(bad)) << bad;
   }
 }
 

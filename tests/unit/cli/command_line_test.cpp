@@ -80,6 +80,13 @@ TEST(CommandLineTest, Token) {
   EXPECT_FALSE(parse({"token", "revoke"}));
   EXPECT_FALSE(parse({"token", "list", "--url", "https://x"}));
   EXPECT_FALSE(parse({"token", "rotate"}));
+  auto add = parse({"token", "add", "--name", "fleet", "--scope", "deploy", "--sha256", "ab12"});
+  ASSERT_TRUE(add) << add.error().message;
+  EXPECT_EQ(add->token_action, "add");
+  EXPECT_EQ(add->token_sha256, "ab12");
+  EXPECT_FALSE(parse({"token", "add", "--name", "fleet", "--scope", "deploy"}));
+  EXPECT_FALSE(parse({"token", "create", "--name", "ci", "--scope", "deploy", "--sha256", "ab12"}));
+  EXPECT_FALSE(parse({"status", "--sha256", "ab12"}));
 }
 
 TEST(CommandLineTest, AgentUrls) {

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +92,35 @@ TEST_F(TokenCommandTest, RevokeAndErrors) {
   EXPECT_EQ(run({"revoke", "ci"}, config_), kExitOk);
   EXPECT_EQ(run({"revoke", "ci"}, config_), kExitError);
   EXPECT_NE(err_.find("no token named"), std::string::npos);
+}
+
+TEST_F(TokenCommandTest, AddKnowsAFleetTokenOnlyByItsHash) {
+  const std::string fleet_token = "berth_" + std::string(64, 'f');
+  std::string hash = control::hash_token(fleet_token);
+  std::string upper = hash;
+  for (auto& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  ASSERT_EQ(run({"add", "--name", "fleet", "--scope", "deploy", "--sha256", upper.c_str()}, config_), kExitOk) << err_;
+  EXPECT_TRUE(out_.empty()) << "nothing secret to print";
+  std::stringstream file;
+  file << std::ifstream(tokens_).rdbuf();
+  auto records = control::parse_tokens(file.str());
+  ASSERT_TRUE(records) << records.error().message;
+  const control::TokenSet set(*records);
+  const auto* admitted = set.authenticate(fleet_token);
+  ASSERT_NE(admitted, nullptr) << "the token made elsewhere is accepted";
+  EXPECT_EQ(admitted->name, "fleet");
+  EXPECT_EQ(admitted->scope, control::Scope::kDeploy);
+  EXPECT_EQ(set.authenticate("berth_" + std::string(64, 'e')), nullptr);
+
+  EXPECT_EQ(run({"add", "--name", "fleet", "--scope", "deploy", "--sha256", hash.c_str()}, config_), kExitError)
+      << "the name is taken";
+  EXPECT_EQ(run({"add", "--name", "f2", "--scope", "deploy", "--sha256", "abc"}, config_), kExitUsage);
+  EXPECT_EQ(
+      run({"add", "--name", "f3", "--scope", "deploy", "--sha256", (std::string(63, 'a') + "g").c_str()}, config_),
+      kExitUsage);
+  EXPECT_EQ(run({"add", "--name", "f4", "--scope", "root", "--sha256", hash.c_str()}, config_), kExitUsage);
 }
 
 TEST_F(TokenCommandTest, BadConfigIs78) {

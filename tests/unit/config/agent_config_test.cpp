@@ -242,6 +242,23 @@ TEST(AgentConfig, Registries) {
           "(\"registry.example.com\" or \"host:5000\")",
           "agent.json: registries[\"e.example.com\"].user: unknown key; did you mean \"username\"?",
       }));
+  // ECR behind a name of its own (a VPC endpoint's): "auth": "ecr", and nothing else to log in with.
+  EXPECT_EQ(problems_of(R"({"registries": {
+      "ecr.internal.example": {"auth": "ecr"},
+      "f.example.com": {"auth": "basic"},
+      "g.example.com": {"auth": "ecr", "username": "u", "password": "p"}
+    }})"),
+            (std::vector<std::string>{
+                "agent.json: registries[\"f.example.com\"].auth: \"basic\" is not a way to log in: \"ecr\" "
+                "(GetAuthorizationToken with the instance role), or leave auth out",
+                "agent.json: registries[\"g.example.com\"].auth: \"ecr\" logs in with the instance role: give "
+                "either auth or username, not both",
+            }));
+  auto loaded = load_agent_config(R"({"registries": {"ecr.internal.example": {"auth": "ecr", "ca_file": "/ca.pem"}}})",
+                                  "agent.json");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded.value->registries.at("ecr.internal.example").ecr);
+  EXPECT_EQ(loaded.value->registries.at("ecr.internal.example").ca_file, "/ca.pem");
 }
 
 TEST(AgentConfig, DockerConfigNullTurnsItOff) {

@@ -236,6 +236,21 @@ TEST(DockerMapping, AwsvpcContainersJoinTheHoldersNamespaces) {
   EXPECT_EQ(holder_create_body(task, "berth-holder:1"), holder);
 }
 
+TEST(DockerMapping, ABridgeTasksHolderOnlyKeepsItsBridgeUp) {
+  const TaskSpec task = loaded(R"({"family": "web", "containerDefinitions": [
+      {"name": "web", "image": "img", "dnsServers": ["10.0.0.2"], "portMappings": [{"containerPort": 80, "hostPort": 8080}]}]})");
+  json holder = holder_create_body(task, "berth-holder:1");
+  EXPECT_EQ(holder["Labels"]["berth.role"], "holder");
+  holder.erase("Labels");
+  EXPECT_EQ(holder, json::parse(R"({
+    "Image": "berth-holder:1",
+    "StopSignal": "SIGKILL",
+    "HostConfig": {
+      "NetworkMode": "berth-web",
+      "RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0},
+      "ReadonlyRootfs": true, "CapDrop": ["ALL"], "SecurityOpt": ["no-new-privileges"]}})"));
+}
+
 TEST(DockerMapping, SmallFields) {
   const json minimal = body_of(loaded(one_container("")), 0);
   EXPECT_EQ(without_hash(minimal), json::parse(R"({"Image": "img", "StopTimeout": 30,
@@ -255,12 +270,67 @@ TEST(DockerMapping, SmallFields) {
                                                                               {"HostIp": "", "HostPort": "8081"}]})"));
 }
 
+TEST(DockerMapping, StartFirstOnAFixedTcpPortLeavesTheHostPortToBerth) {
+  const TaskSpec task = loaded(one_container(
+      R"("portMappings": [{"containerPort": 80, "hostPort": 8080}, {"containerPort": 9000},
+                          {"containerPort": 81, "hostPort": 8081}],
+         "dockerLabels": {"berth.strategy": "start-first"})"));
+  const json body = body_of(task, 0);
+  // Each container gets a loopback port of its own for the switched ports (probes reach it there, and
+  // Docker's forwarding rules let traffic to the container port in); a dynamic port stays Docker's.
+  EXPECT_EQ(body["HostConfig"]["PortBindings"], json::parse(R"({
+      "80/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}], "9000/tcp": [{"HostIp": "", "HostPort": ""}],
+      "81/tcp": [{"HostIp": "127.0.0.1", "HostPort": ""}]})"));
+  EXPECT_EQ(body["ExposedPorts"], json::parse(R"({"80/tcp": {}, "81/tcp": {}, "9000/tcp": {}})"));
+  EXPECT_EQ(switched_ports(task, task.containers[0]), (std::vector<SwitchedPort>{{8080, 80}, {8081, 81}}));
+  // stop-first, host networking: Docker's (or the container's) own port, nothing switched.
+  const TaskSpec stop_first = loaded(one_container(R"("portMappings": [{"containerPort": 80, "hostPort": 8080}])"));
+  EXPECT_TRUE(switched_ports(stop_first, stop_first.containers[0]).empty());
+  EXPECT_EQ(body_of(stop_first, 0)["HostConfig"]["PortBindings"],
+            json::parse(R"({"80/tcp": [{"HostIp": "", "HostPort": "8080"}]})"));
+}
+
 TEST(DockerMapping, MissingEnvironmentFileIsAnError) {
   const TaskSpec task = fixture("app-db.json");
   const auto body = to_create_body(task, task.containers[0]);
   ASSERT_FALSE(body.has_value());
   EXPECT_EQ(body.error().kind, common::ErrorKind::kInvalidArgument);
   EXPECT_EQ(body.error().message, "container shop-db: environment file /etc/berth/env/shop-db.env was not read");
+}
+
+// A container whose name is one character runs as "<family>-<name>" and answers to its own name on the
+// task's network.
+TEST(DockerMapping, AOneCharacterNameIsTheAliasOnTheTasksNetwork) {
+  const TaskSpec task =
+      loaded(R"({"family": "shop", "containerDefinitions": [{"name": "a", "image": "i", "memory": 64}]})");
+  const json body = body_of(task, 0);
+  EXPECT_EQ(body["Labels"]["berth.service"], "shop-a");
+  EXPECT_EQ(body["NetworkingConfig"]["EndpointsConfig"]["berth-shop"]["Aliases"], json::array({"a"}));
+}
+
+// An S3 environment file is read when the container is created: at load it is left out of the environment,
+// the files on this host are read, and its ARN is part of the spec hash.
+TEST(DockerMapping, AnS3EnvironmentFileIsLeftForCreation) {
+  const std::string text = one_container(
+      R"("environmentFiles": [{"type": "s3", "value": "arn:aws-cn:s3:::my.bucket/dir/app.env"}, {"value": "/etc/app.env"}],
+         "environment": [{"name": "B", "value": "task"}])");
+  const TaskSpec task = loaded(text);
+  EXPECT_EQ(task.containers[0].environment_files,
+            (std::vector<std::string>{"arn:aws-cn:s3:::my.bucket/dir/app.env", "/etc/app.env"}));
+  EXPECT_EQ(environment_files(task), std::vector<std::string>{"/etc/app.env"});
+  const EnvFileContents local{{"/etc/app.env", {{"A", "local"}, {"B", "file"}}}};
+  EXPECT_EQ(body_of(task, 0, local)["Env"], json::parse(R"(["A=local", "B=task"])"));
+  // With the S3 file read, the later file wins over the earlier, and environment over both.
+  EnvFileContents all = local;
+  all["arn:aws-cn:s3:::my.bucket/dir/app.env"] = {{"A", "s3"}, {"B", "s3"}, {"C", "s3"}};
+  EXPECT_EQ(resolve_environment(task.containers[0], all).value(),
+            (std::vector<std::string>{"A=local", "B=task", "C=s3"}));
+  const auto hash = [&](const std::string& t) { return body_of(loaded(t), 0, local)["Labels"]["berth.spec-hash"]; };
+  EXPECT_NE(
+      hash(text),
+      hash(one_container(
+          R"("environmentFiles": [{"type": "s3", "value": "arn:aws-cn:s3:::my.bucket/dir/other.env"}, {"value": "/etc/app.env"}],
+                               "environment": [{"name": "B", "value": "task"}])")));
 }
 
 TEST(DockerMapping, SpecHashFollowsWhatShapesTheContainer) {

@@ -195,8 +195,6 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
           c0 + "portMappings[2].hostPort: host port 8080/tcp is already published by "
                "containerDefinitions[0].portMappings[0].hostPort",
           c0 + "environment[1].name: NODE_ENV is set twice (first at containerDefinitions[0].environment[0].name)",
-          c0 + "environmentFiles[0].type: berth reads environment files from this host, not from S3: copy the file to "
-               "the host and give its absolute path as value, without type",
           c0 + "memory: 4 is below Docker's minimum of 6 (MiB)",
           c0 + "healthCheck.command: must start with \"CMD\" or \"CMD-SHELL\", for example [\"CMD-SHELL\", \"curl -f "
                "http://localhost/ || exit 1\"]",
@@ -213,8 +211,6 @@ TEST(TaskDefinition, ReportsEveryProblemOfABrokenFile) {
           c0 + "dockerLabels[\"berth.polcy\"]: unknown berth label; did you mean \"berth.policy\"?",
           c0 + "dockerLabels[\"berth.probe.expect\"]: \"200-99\" is not a status range; write for example \"200-399\" "
                "or \"204\" (codes 100-599)",
-          c0 + "dockerLabels[\"berth.strategy\"]: start-first runs the new container beside the old one, but host "
-               "port 8080 can be published by only one of them; use stop-first or leave hostPort out",
           c0 + "repositoryCredentials: berth does not read registry credentials from Secrets Manager; give them in "
                "agent.json \"registries\" or in the docker_config file",
           c0 + "PortMappings: unknown key; did you mean \"portMappings\"?",

@@ -151,11 +151,11 @@ TEST(TaskValidation, KeysGivenTwice) {
 }
 
 TEST(TaskValidation, ContainerNamesAndImages) {
-  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "a", "image": "i"}]})"),
-            Lines{kC + "name: \"a\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', starting "
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "_", "image": "i"}]})"),
+            Lines{kC + "name: \"_\" is not a valid container name: 1 to 255 letters, digits, '_', '.' or '-', starting "
                        "with a letter or digit"});
   EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "-web", "image": "i"}]})"),
-            Lines{kC + "name: \"-web\" is not a valid container name: 2 to 255 letters, digits, '_', '.' or '-', "
+            Lines{kC + "name: \"-web\" is not a valid container name: 1 to 255 letters, digits, '_', '.' or '-', "
                        "starting with a letter or digit"});
   EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "web.berth-prev", "image": "i"}]})"),
             Lines{kC + "name: \"web.berth-prev\": names containing \".berth-\" are kept for berth's own containers"});
@@ -168,6 +168,34 @@ TEST(TaskValidation, ContainerNamesAndImages) {
   EXPECT_EQ(
       loaded(R"({"family": "t", "containerDefinitions": [{"name": "web.v2_x-1", "image": "i"}]})").containers[0].name,
       "web.v2_x-1");
+}
+
+// ECS takes one-character container names, Docker does not: such a container runs as "<family>-<name>",
+// keeps its name as its alias on the task's network, and links, volumesFrom and dependsOn follow it.
+TEST(TaskValidation, OneCharacterContainerNamesRunUnderTheFamily) {
+  auto result = load_task_definition(R"({"family": "shop", "containerDefinitions": [
+      {"name": "a", "image": "i", "memory": 64},
+      {"name": "b", "image": "i", "memory": 64, "links": ["a", "a:db"], "volumesFrom": [{"sourceContainer": "a"}],
+       "dependsOn": [{"containerName": "a", "condition": "START"}]}]})",
+                                     "t.json");
+  ASSERT_TRUE(result.ok()) << result.problems.to_string();
+  const auto& a = result.value->containers[0];
+  const auto& b = result.value->containers[1];
+  EXPECT_EQ(a.name, "shop-a");
+  EXPECT_EQ(a.alias, "a");
+  EXPECT_EQ(b.name, "shop-b");
+  EXPECT_EQ(b.links, (std::vector<std::string>{"shop-a:a", "shop-a:db"}));
+  EXPECT_EQ(b.volumes_from[0].source_container, "shop-a");
+  EXPECT_EQ(b.depends_on[0].container, "shop-a");
+  EXPECT_EQ(result.notes.lines(),
+            (Lines{"t.json: containerDefinitions[0].name: \"a\": Docker needs two characters or more in a container "
+                   "name: it runs as \"shop-a\" (the service's name), and is \"a\" on the task's network",
+                   "t.json: containerDefinitions[1].name: \"b\": Docker needs two characters or more in a container "
+                   "name: it runs as \"shop-b\" (the service's name), and is \"b\" on the task's network"}));
+  EXPECT_EQ(problems_in(R"({"family": "t", "containerDefinitions": [{"name": "a", "image": "i", "memory": 64},
+                                                                   {"name": "t-a", "image": "i", "memory": 64}]})"),
+            Lines{kC + "name: \"a\": Docker needs two characters or more, and \"t-a\", which berth would use "
+                       "instead, is another container's name"});
 }
 
 TEST(TaskValidation, PortMappings) {
@@ -231,6 +259,29 @@ TEST(TaskValidation, StartFirstNeedsNoFixedHostPort) {
                        "in host network mode both would bind port 80; use stop-first"});
 }
 
+TEST(TaskValidation, StartFirstOnAFixedTcpHostPortIsSwitchedByBerth) {
+  const std::string tcp =
+      R"("portMappings": [{"containerPort": 80, "hostPort": 8080}], "dockerLabels": {"berth.strategy": "start-first"})";
+  EXPECT_EQ(container_problems(tcp), Lines{});
+  // validate says which ports berth switches.
+  const auto result = load_task_definition(one_container(tcp), "t.json");
+  EXPECT_EQ(result.notes.lines(),
+            Lines{kC + "dockerLabels[\"berth.strategy\"]: host port 8080/tcp is switched by berth, not published by "
+                       "Docker: start-first moves it to the new container at once (nftables table ip berth; see the "
+                       "README)"});
+  // UDP is not switched: two containers cannot both publish it.
+  EXPECT_EQ(container_problems(R"("portMappings": [{"containerPort": 53, "hostPort": 53, "protocol": "udp"}], )"
+                               R"("dockerLabels": {"berth.strategy": "start-first"})"),
+            Lines{kC + "dockerLabels[\"berth.strategy\"]: start-first runs the new container beside the old one, "
+                       "but UDP host port 53 can be published by only one of them (berth switches TCP ports only); "
+                       "use stop-first or leave hostPort out"});
+  // stop-first keeps Docker's own binding: nothing to note.
+  EXPECT_EQ(
+      load_task_definition(one_container(R"("portMappings": [{"containerPort": 80, "hostPort": 8080}])"), "t.json")
+          .notes.lines(),
+      Lines{});
+}
+
 TEST(TaskValidation, Environment) {
   EXPECT_EQ(
       container_problems(
@@ -246,15 +297,19 @@ TEST(TaskValidation, Environment) {
 TEST(TaskValidation, EnvironmentFiles) {
   EXPECT_EQ(
       container_problems(
-          R"("environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env"}, {"value": "app.env"}, {"value": "/x.env", "type": "file"}, {"type": "s3"}, {}])"),
-      (Lines{kC + "environmentFiles[0].value: \"arn:aws:s3:::bucket/app.env\" is an AWS resource; berth reads "
-                  "environment files from this host: copy it to the host and give its absolute path",
+          R"("environmentFiles": [{"value": "arn:aws:s3:::bucket/app.env"}, {"value": "app.env"}, {"value": "/x.env", "type": "file"}, {"type": "s3"}, {}, {"type": "s3", "value": "/x.env"}, {"type": "s3", "value": "arn:aws:s3:::bucket"}, {"type": "s3", "value": "arn:aws:s3:::Bucket_1/a.env"}])"),
+      (Lines{kC + "environmentFiles[0].value: \"arn:aws:s3:::bucket/app.env\" is an AWS resource: add \"type\": "
+                  "\"s3\" to read it from S3",
              kC + "environmentFiles[1].value: \"app.env\" is not an absolute path",
-             kC + "environmentFiles[2].type: \"file\" is not a type; leave type out and give the absolute path "
-                  "of a file on this host as value",
-             kC + "environmentFiles[3].type: berth reads environment files from this host, not from S3: copy "
-                  "the file to the host and give its absolute path as value, without type",
-             kC + "environmentFiles[4]: needs a value: the absolute path of a file on this host"}));
+             kC + "environmentFiles[2].type: \"file\" is not a type: s3 (value: the object's ARN), or leave type "
+                  "out and give the absolute path of a file on this host as value",
+             kC + "environmentFiles[3]: needs a value: the ARN of the S3 object",
+             kC + "environmentFiles[4]: needs a value: the absolute path of a file on this host",
+             kC + "environmentFiles[5].value: \"/x.env\": not the ARN of an S3 object: arn:aws:s3:::<bucket>/<key>",
+             kC + "environmentFiles[6].value: \"arn:aws:s3:::bucket\": names a bucket but no object: "
+                  "arn:aws:s3:::<bucket>/<key>",
+             kC + "environmentFiles[7].value: \"arn:aws:s3:::Bucket_1/a.env\": \"Bucket_1\" is not a bucket name (3 "
+                  "to 63 lowercase letters, digits, dots and hyphens)"}));
 }
 
 TEST(TaskValidation, MemoryAndCpu) {
@@ -285,6 +340,17 @@ TEST(TaskValidation, HealthCheck) {
             Lines{kC + "healthCheck.command: must be an array, not a string"});
   EXPECT_EQ(container_problems(R"("healthCheck": {"command": ["CMD", "true"], "startInterval": 5})"),
             Lines{kC + "healthCheck.startInterval: unknown key"});
+  // A program without "CMD" in front runs as one, with a note; a shell command in one string does not.
+  auto bare =
+      load_task_definition(one_container(R"("healthCheck": {"command": ["/healthcheck", "--quick"]})"), "t.json");
+  ASSERT_TRUE(bare.ok()) << bare.problems.to_string();
+  EXPECT_EQ(bare.value->containers[0].health_check->command,
+            (std::vector<std::string>{"CMD", "/healthcheck", "--quick"}));
+  EXPECT_EQ(bare.notes.lines(), Lines{kC + "healthCheck.command: neither \"CMD\" nor \"CMD-SHELL\" in front: run "
+                                           "as [\"CMD\", \"/healthcheck\", ...], the program and its arguments"});
+  EXPECT_EQ(container_problems(R"("healthCheck": {"command": ["curl -f http://localhost/"]})"),
+            Lines{kC + "healthCheck.command: must start with \"CMD\" or \"CMD-SHELL\", for example [\"CMD-SHELL\", "
+                       "\"curl -f http://localhost/ || exit 1\"]"});
 }
 
 TEST(TaskValidation, Volumes) {

@@ -26,6 +26,7 @@ class SimHost {
   bool old_passes = true;
   int created = 0;
   std::vector<std::string> trace;
+  std::string port_to = "old";  // the container a host port berth switches leads to
 
   Observation observe(const std::string& service) const {
     Observation o;
@@ -85,6 +86,11 @@ class SimHost {
         r.old_gate_done = true;
         r.old_gate_passed = old_passes;
         break;
+      case Action::kMovePort:
+        port_to = s.container;
+        r.port_moved = true;
+        break;
+      case Action::kDrainOld: r.old_drained = true; break;
       case Action::kTurnBack: turn_back(r, s.note, false); break;
       case Action::kFinish: r.outcome = s.outcome; return false;
     }
@@ -92,8 +98,11 @@ class SimHost {
   }
 };
 
-SwapRecord make_record(Strategy strategy, const std::string& old_id) {
+SwapRecord make_record(Strategy strategy, const std::string& old_id, bool switched_port = false) {
   SwapRecord r;
+  if (switched_port) {
+    r.ports = nlohmann::json::array({{{"host", 8080}, {"container", 80}}});
+  }
   r.id = "swap-1";
   r.service = "web";
   r.image_ref = "reg/web:latest";
@@ -159,9 +168,10 @@ TEST(Planner, StopFirstSwapInOrder) {
   SwapRecord r = make_record(Strategy::kStopFirst, "old");
   run(h, r);
   EXPECT_EQ(r.outcome, Outcome::kSwapped);
-  EXPECT_EQ(h.trace,
-            (std::vector<std::string>{"pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",
-                                      "rename_next_to_name", "start_new", "gate_new", "remove_old", "finish"}));
+  EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "create_new", "neutralise_old", "rename_old_to_prev",
+                                               "rename_next_to_name", "stop_old", "start_new", "gate_new", "remove_old",
+                                               "finish"}))
+      << "only the stop and the start fall inside the gap";
   expect_clean(h, "new1", false);
   EXPECT_EQ(h.containers.size(), 1u) << "the old container is removed once the new one is proven";
 }
@@ -177,6 +187,30 @@ TEST(Planner, StartFirstSwapInOrder) {
   expect_clean(h, "new1", false);
 }
 
+TEST(Planner, StartFirstOnASwitchedPortMovesItThenDrainsTheOld) {
+  SimHost h = host_with_old();
+  SwapRecord r = make_record(Strategy::kStartFirst, "old", true);
+  run(h, r);
+  EXPECT_EQ(r.outcome, Outcome::kSwapped);
+  EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "create_new", "start_new", "gate_new", "move_port", "drain_old",
+                                               "stop_old", "neutralise_old", "rename_old_to_prev",
+                                               "rename_next_to_name", "remove_old", "finish"}));
+  EXPECT_EQ(h.port_to, "new1");
+  expect_clean(h, "new1", false);
+  // A first start has nothing to drain; a failed gate never moves the port.
+  SimHost first;
+  SwapRecord r2 = make_record(Strategy::kStartFirst, "", true);
+  run(first, r2);
+  EXPECT_EQ(r2.outcome, Outcome::kSwapped);
+  EXPECT_EQ(first.port_to, "new1");
+  SimHost failing = host_with_old();
+  failing.new_passes = false;
+  SwapRecord r3 = make_record(Strategy::kStartFirst, "old", true);
+  run(failing, r3);
+  EXPECT_EQ(r3.outcome, Outcome::kRolledBack);
+  EXPECT_EQ(failing.port_to, "old");
+}
+
 TEST(Planner, StopFirstFailedGateRollsBack) {
   SimHost h = host_with_old();
   h.new_passes = false;
@@ -185,8 +219,8 @@ TEST(Planner, StopFirstFailedGateRollsBack) {
   EXPECT_EQ(r.outcome, Outcome::kRolledBack);
   EXPECT_TRUE(r.new_failed);
   EXPECT_EQ(r.reason, "probe failed");
-  EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "create_new", "stop_old", "neutralise_old", "rename_old_to_prev",
-                                               "rename_next_to_name", "start_new", "gate_new", "stop_new",
+  EXPECT_EQ(h.trace, (std::vector<std::string>{"pull", "create_new", "neutralise_old", "rename_old_to_prev",
+                                               "rename_next_to_name", "stop_old", "start_new", "gate_new", "stop_new",
                                                "neutralise_new", "rename_new_to_failed", "rename_prev_to_name",
                                                "restore_old_policy", "start_old", "gate_old", "finish"}));
   expect_clean(h, "old", true);
@@ -271,25 +305,33 @@ TEST(Planner, FirstStartWithoutAnOldContainer) {
 
 // The property the contract promises: a restart at any step ends in a healthy service, one container
 // named <name>, no leftovers.
-class CrashAtEveryStep : public ::testing::TestWithParam<std::tuple<Strategy, bool>> {};
+class CrashAtEveryStep : public ::testing::TestWithParam<std::tuple<Strategy, bool, bool>> {};
+
+// The host port berth switches leads to the container that serves once the swap has ended.
+void expect_port_follows(const SimHost& h, const SwapRecord& r, const std::string& serving_id) {
+  if (!r.ports.empty() && r.strategy == Strategy::kStartFirst) {
+    EXPECT_EQ(h.port_to, serving_id);
+  }
+}
 
 TEST_P(CrashAtEveryStep, RecoveryEndsCleanly) {
-  const auto [strategy, new_passes] = GetParam();
+  const auto [strategy, new_passes, switched_port] = GetParam();
   SimHost full = host_with_old();
   full.new_passes = new_passes;
-  SwapRecord probe = make_record(strategy, "old");
+  SwapRecord probe = make_record(strategy, "old", switched_port);
   const int total = run(full, probe);
   for (int crash = 0; crash < total; ++crash) {
     SCOPED_TRACE("crash after step " + std::to_string(crash));
     SimHost h = host_with_old();
     h.new_passes = new_passes;
-    SwapRecord r = make_record(strategy, "old");
+    SwapRecord r = make_record(strategy, "old", switched_port);
     run(h, r, crash);
     // The process dies here; the journal holds r. On restart the agent marks it and continues.
     SwapRecord recovered = r;
     mark_interrupted(recovered);
     run(h, recovered);
     ASSERT_NE(recovered.outcome, Outcome::kPending);
+    expect_port_follows(h, recovered, recovered.outcome == Outcome::kSwapped ? "new1" : "old");
     if (recovered.outcome == Outcome::kSwapped) {
       expect_clean(h, "new1", false);
     } else {
@@ -302,16 +344,16 @@ TEST_P(CrashAtEveryStep, RecoveryEndsCleanly) {
 
 // Harder: the process dies after Docker carried out a step but before the journal recorded its result.
 TEST_P(CrashAtEveryStep, RecoveryEndsCleanlyWhenTheJournalLagsBehindDocker) {
-  const auto [strategy, new_passes] = GetParam();
+  const auto [strategy, new_passes, switched_port] = GetParam();
   SimHost full = host_with_old();
   full.new_passes = new_passes;
-  SwapRecord probe = make_record(strategy, "old");
+  SwapRecord probe = make_record(strategy, "old", switched_port);
   const int total = run(full, probe);
   for (int crash = 0; crash < total; ++crash) {
     SCOPED_TRACE("crash inside step " + std::to_string(crash + 1));
     SimHost h = host_with_old();
     h.new_passes = new_passes;
-    SwapRecord r = make_record(strategy, "old");
+    SwapRecord r = make_record(strategy, "old", switched_port);
     run(h, r, crash);
     SwapRecord lost = r;  // the step's effect on the record is lost, its effect on the host is not
     const Step s = next_step(lost, h.observe(lost.service));
@@ -323,6 +365,7 @@ TEST_P(CrashAtEveryStep, RecoveryEndsCleanlyWhenTheJournalLagsBehindDocker) {
     mark_interrupted(r);
     run(h, r);
     ASSERT_NE(r.outcome, Outcome::kPending);
+    expect_port_follows(h, r, r.outcome == Outcome::kSwapped ? "new1" : "old");
     if (r.outcome == Outcome::kSwapped) {
       expect_clean(h, "new1", false);
     } else {
@@ -334,7 +377,7 @@ TEST_P(CrashAtEveryStep, RecoveryEndsCleanlyWhenTheJournalLagsBehindDocker) {
 
 INSTANTIATE_TEST_SUITE_P(Strategies, CrashAtEveryStep,
                          ::testing::Combine(::testing::Values(Strategy::kStopFirst, Strategy::kStartFirst),
-                                            ::testing::Bool()));
+                                            ::testing::Bool(), ::testing::Bool()));
 
 TEST(Planner, InterruptedAfterProofFinishesForward) {
   SwapRecord r = make_record(Strategy::kStopFirst, "old");
@@ -421,9 +464,11 @@ TEST(Planner, ATurnBackReasonIsPrintableText) {
 }
 
 TEST(SwapRecord, RoundTripsThroughJson) {
-  SwapRecord r = make_record(Strategy::kStartFirst, "old");
+  SwapRecord r = make_record(Strategy::kStartFirst, "old", true);
   r.create_body = {{"Image", "reg/web:latest"}};
   r.pulled = true;
+  r.port_moved = true;
+  r.old_drained = true;
   r.reason = "x";
   r.restarts = 2;
   r.gave_up = true;
