@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 
 #include "common/text.hpp"
@@ -266,39 +265,28 @@ TEST_P(RegistryCheck, CheckAllChecksEachReferenceOnce) {
   EXPECT_EQ(settled([&] { return logged("all-a"); }, a_before + 1), a_before + 1);
 }
 
-TEST_P(RegistryCheck, TagsAreListedAcrossPages) {
+// Against the test registry, whether it honours `n` or not (Debian's docker-registry 2.8 ignores it and
+// answers every tag in one page without a Link header): every tag comes back. The pagination itself is
+// tested against FaultServer (registry_faults_test.cpp).
+TEST_P(RegistryCheck, EveryTagIsListed) {
   const std::vector<std::string> tags{"1.0.0", "1.2.0", "1.10.0", "2.0.0-rc.1", "latest"};
   for (const auto& tag : tags) {
     copy("v1", tag);
   }
-  RegistryClient client(runner_.executor(), settings());
-  // Two tags a page: three pages, each asked for once, linked by the registry's Link header.
-  auto listed = runner_.run(client.list_tags(ref("latest"), 2));
-  ASSERT_TRUE(listed) << listed.error().message;
-  auto got = listed->tags;
-  std::sort(got.begin(), got.end());
   auto expected = tags;
   std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(got, expected);
-  // The registry answered three pages (plus, for an authenticated registry, the first challenge).
-  const auto pages = [&] {
-    std::ifstream in(target_.log);
-    int count = 0;
-    for (std::string line; std::getline(in, line);) {
-      count += line.find("msg=\"response completed") != std::string::npos &&
-                       line.find("/v2/" + repo_ + "/tags/list?") != std::string::npos &&
-                       line.find("http.response.status=200") != std::string::npos
-                   ? 1
-                   : 0;
-    }
-    return count;
-  };
-  EXPECT_EQ(settled(pages, 3), 3);
-  EXPECT_GE(listed->requests_made, 3);
-  auto one_page = runner_.run(client.list_tags(ref("latest")));
-  ASSERT_TRUE(one_page) << one_page.error().message;
-  EXPECT_EQ(one_page->tags.size(), tags.size());
-  EXPECT_EQ(one_page->requests_made, 1) << "one page, with the token already held";
+  RegistryClient client(runner_.executor(), settings());
+  for (const int page_size : {2, 1000}) {
+    auto listed = runner_.run(client.list_tags(ref("latest"), page_size));
+    ASSERT_TRUE(listed) << listed.error().message;
+    auto got = listed->tags;
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, expected) << page_size << " a page";
+    EXPECT_GE(listed->requests_made, 1);
+  }
+  auto again = runner_.run(client.list_tags(ref("latest")));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->requests_made, 1) << "one page, with the token already held";
 }
 
 TEST_P(RegistryCheck, ImageSizeComesFromTheManifest) {

@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "registry/client.hpp"
 #include "registry/digest.hpp"
 #include "registry_fixture.hpp"
@@ -279,6 +284,60 @@ TEST_F(FaultTest, OneFailingRegistryDoesNotSpoilTheOthers) {
   EXPECT_TRUE(results.at(ref(fine, "a").full()));
   EXPECT_TRUE(results.at(ref(fine, "b").full()));
   EXPECT_EQ(failing.requests(), 1) << "the first failure backs the registry off for the other checks";
+}
+
+// A registry that honours `n` (distribution's does; Debian's docker-registry 2.8 answers every tag at once):
+// two tags a page, each page linked to the next by its Link header, the last one without.
+TEST_F(FaultTest, TagsAreListedAcrossPagesByTheLinkHeader) {
+  const std::map<std::string, std::pair<std::string, std::string>> pages{
+      {"/v2/fault/web/tags/list?n=2", {R"({"name":"fault/web","tags":["1.0.0","1.10.0"]})", "1.10.0"}},
+      {"/v2/fault/web/tags/list?n=2&last=1.10.0",
+       {R"({"name":"fault/web","tags":["1.2.0","2.0.0-rc.1"]})", "2.0.0-rc.1"}},
+      {"/v2/fault/web/tags/list?n=2&last=2.0.0-rc.1", {R"({"name":"fault/web","tags":["latest"]})", ""}},
+  };
+  FaultServer server;
+  server.set_handler([&](const FaultRequest& req) {
+    auto it = pages.find(req.target);
+    if (req.method != "GET" || it == pages.end()) {
+      return status(404);
+    }
+    FaultReply reply;
+    reply.headers.emplace_back("Content-Type", "application/json");
+    if (!it->second.second.empty()) {
+      reply.headers.emplace_back("Link", "</v2/fault/web/tags/list?n=2&last=" + it->second.second + ">; rel=\"next\"");
+    }
+    reply.body = it->second.first;
+    return reply;
+  });
+  RegistryClient client(runner_.executor(), settings());
+  auto listed = runner_.run(client.list_tags(ref(server), 2));
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(listed->tags, (std::vector<std::string>{"1.0.0", "1.10.0", "1.2.0", "2.0.0-rc.1", "latest"}));
+  EXPECT_EQ(listed->requests_made, 3);
+  std::vector<std::string> targets;
+  for (const auto& r : server.received()) {
+    targets.push_back(r.target);
+  }
+  EXPECT_EQ(targets, (std::vector<std::string>{"/v2/fault/web/tags/list?n=2", "/v2/fault/web/tags/list?n=2&last=1.10.0",
+                                               "/v2/fault/web/tags/list?n=2&last=2.0.0-rc.1"}))
+      << "each page asked for once, in the order the links give";
+}
+
+// A Link to another host is not followed: the tags of the pages on the registry itself are the answer.
+TEST_F(FaultTest, ATagPageLinkToAnotherHostIsNotFollowed) {
+  FaultServer server;
+  server.set_handler([](const FaultRequest&) {
+    FaultReply reply;
+    reply.headers.emplace_back("Content-Type", "application/json");
+    reply.headers.emplace_back("Link", R"(<https://elsewhere.example/v2/fault/web/tags/list?n=2&last=b>; rel="next")");
+    reply.body = R"({"name":"fault/web","tags":["a","b"]})";
+    return reply;
+  });
+  RegistryClient client(runner_.executor(), settings());
+  auto listed = runner_.run(client.list_tags(ref(server), 2));
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(listed->tags, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(server.requests(), 1);
 }
 
 }  // namespace
