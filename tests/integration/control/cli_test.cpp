@@ -85,10 +85,17 @@ class CliTest : public ::testing::Test {
         if (updates > seen) {
           server_.on_server_thread([&] {
             auto& b = server_.backend();
-            b.emit({{"type", "swap"}, {"swap", id}, {"step", "pull"}, {"bytes_done", 512}, {"bytes_total", 1024}});
+            // As the agent sends them: the step that begins the pull, then its progress.
+            b.emit({{"type", "swap"}, {"swap", id}, {"service", "web"}, {"step", "pull"}});
+            b.emit({{"type", "swap"},
+                    {"swap", id},
+                    {"service", "web"},
+                    {"step", "pull_progress"},
+                    {"bytes_done", 512},
+                    {"bytes_total", 1024}});
             b.emit({{"type", "swap"}, {"swap", "unrelated"}, {"step", "finish"}, {"result", "failed"}});
             b.set_swap(id, record);
-            b.emit({{"type", "swap"}, {"swap", id}, {"step", "finish"}, {"result", result}});
+            b.emit({{"type", "swap"}, {"swap", id}, {"service", "web"}, {"step", "finish"}, {"result", result}});
           });
           return;
         }
@@ -132,7 +139,10 @@ TEST_F(CliTest, UpdateWaitFollowsTheSwapToItsExitCode) {
   const int code = berth(remote({"update", "web", "--wait"}));
   rolled.join();
   EXPECT_EQ(code, cli::kExitRolledBack) << out_ << err_;
-  EXPECT_NE(out_.find("pull: 512 B of 1.0 KB (50%)"), std::string::npos) << out_ << err_;
+  // Not a terminal: UTC-stamped lines, the phase in words, the pull's progress by quarters.
+  EXPECT_NE(out_.find("Z web: pulling the image\n"), std::string::npos) << out_ << err_;
+  EXPECT_NE(out_.find("Z web: pulling the image: 512 B of 1.0 KB\n"), std::string::npos) << out_ << err_;
+  EXPECT_NE(out_.find("Z web: pulled the image ("), std::string::npos) << out_ << err_;
   EXPECT_NE(out_.find("web: rolled back"), std::string::npos) << out_;
   EXPECT_EQ(out_.find("unrelated"), std::string::npos);
 
