@@ -279,9 +279,12 @@ TEST_P(RegistryCheck, EveryTagIsListed) {
   for (const int page_size : {2, 1000}) {
     auto listed = runner_.run(client.list_tags(ref("latest"), page_size));
     ASSERT_TRUE(listed) << listed.error().message;
+    // The repository is the run's: other tests of the same process may have pushed tags to it too.
     auto got = listed->tags;
     std::sort(got.begin(), got.end());
-    EXPECT_EQ(got, expected) << page_size << " a page";
+    EXPECT_TRUE(std::includes(got.begin(), got.end(), expected.begin(), expected.end()))
+        << page_size << " a page: " << ::testing::PrintToString(got);
+    EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end()) << "no tag twice";
     EXPECT_GE(listed->requests_made, 1);
   }
   auto again = runner_.run(client.list_tags(ref("latest")));
