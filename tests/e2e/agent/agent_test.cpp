@@ -624,6 +624,15 @@ TEST_F(AgentE2E, OnEcrWithSecretsAndAnS3EnvironmentFileThroughTheInstanceRole) {
   write_service(task);
   start_agent();
   ASSERT_TRUE(serves("v1", 90s)) << agent_log();
+  // The first deploy serves before its monitor window ends; an update asked for meanwhile is refused (409).
+  ASSERT_TRUE(eventually(
+      [&] {
+        const std::string state = service_state(name_);
+        return !state.empty() && state != "updating";
+      },
+      60s))
+      << service_state(name_) << "\n"
+      << agent_log();
   const auto env_of_container = [&] {
     return shell("docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' " + name_).output;
   };
@@ -724,7 +733,8 @@ TEST_F(AgentE2E, AServiceFileChangedDuringASwapIsDeployedWhenTheSwapEnds) {
       90s))
       << agent_log();
   EXPECT_NE(agent_log().find("deployed once the swap ends"), std::string::npos) << agent_log();
-  EXPECT_EQ(http_get(port_), "v2");
+  // The changed container has the name from before its start (stop-first): it serves a moment later.
+  EXPECT_TRUE(serves("v2", 60s)) << agent_log();
 }
 
 // The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):
