@@ -721,7 +721,9 @@ TEST_F(AgentE2E, AServiceFileChangedDuringASwapIsDeployedWhenTheSwapEnds) {
       90s))
       << agent_log();
   EXPECT_NE(agent_log().find("deployed once the swap ends"), std::string::npos) << agent_log();
-  EXPECT_EQ(http_get(port_), "v2");
+  // The new container has the service's name before it starts (stop-first renames first, so the gap is
+  // only stop + start): it serves once that swap ends.
+  EXPECT_TRUE(serves("v2", 60s)) << agent_log();
 }
 
 // The service files change while the first deploy is still running (the "slow" image takes 6 s to serve):
