@@ -733,7 +733,8 @@ TEST_F(AgentE2E, AServiceFileChangedDuringASwapIsDeployedWhenTheSwapEnds) {
       90s))
       << agent_log();
   EXPECT_NE(agent_log().find("deployed once the swap ends"), std::string::npos) << agent_log();
-  // The changed container has the name from before its start (stop-first): it serves a moment later.
+  // The new container has the service's name before it starts (stop-first renames first, so the gap is
+  // only stop + start): it serves once that swap ends.
   EXPECT_TRUE(serves("v2", 60s)) << agent_log();
 }
 
