@@ -470,18 +470,24 @@ net::awaitable<Result<swap::SwapRecord>> Agent::update(const std::string& name, 
   }
   pulling_.insert(name);
   auto progress = [this, id, name](const swap::SwapProgress& p) {
-    if (p.step != "pull_progress") {
+    if (p.step != "pull_progress" && p.step != "gate_progress") {
       pulling_.erase(name);
       swaps_[id]["step"] = p.step;
       log_service(p.step == "finish" ? 2 : 1, name, id, p.step + (p.detail.empty() ? "" : " " + p.detail));
     }
-    publish({{"type", "swap"},
-             {"swap", id},
-             {"service", name},
-             {"step", p.step},
-             {"detail", p.detail},
-             {"bytes_done", p.bytes_done},
-             {"bytes_total", p.bytes_total}});
+    json event{{"type", "swap"},
+               {"swap", id},
+               {"service", name},
+               {"step", p.step},
+               {"detail", p.detail},
+               {"bytes_done", p.bytes_done},
+               {"bytes_total", p.bytes_total}};
+    if (p.step == "gate_progress") {
+      event["probes_run"] = p.probes.run;
+      event["probes_passed"] = p.probes.passed;
+      event["probes_needed"] = p.probes.needed;
+    }
+    publish(std::move(event));
   };
   auto result = co_await engine_.run(std::move(*plan), progress);
   pulling_.erase(name);

@@ -133,6 +133,22 @@ std::string SwapNarrator::on_event(const json& event, SteadyTime now, WallTime w
     p.last_quarter = quarter;
     return line(p, doing + ": " + human_bytes(done) + " of " + human_bytes(total), wall, false);
   }
+  if (step == "gate_progress") {
+    // "waiting for health: 3 of 10 probes": in place on a terminal, a plain line when one more passed.
+    const auto passed = static_cast<int>(number_field(event, "probes_passed"));
+    const auto needed = static_cast<int>(number_field(event, "probes_needed"));
+    const auto failed = static_cast<int>(number_field(event, "probes_run")) - passed;
+    if (!p.phase || !p.in_gate || needed <= 0 || (!terminal_ && passed == p.last_passed)) {
+      return {};
+    }
+    p.last_passed = passed;
+    std::string text = p.phase->doing + ": " + std::to_string(passed) + " of " + std::to_string(needed) +
+                       (needed == 1 ? " probe" : " probes");
+    if (failed > 0) {
+      text += " (" + std::to_string(failed) + " failed)";
+    }
+    return line(p, text, wall, terminal_);
+  }
   if (step == "finish") {
     p.ended = now;
     // The engine's own "finish" (detail "failed: ...") comes before the agent's, which has the result.
@@ -154,6 +170,8 @@ std::string SwapNarrator::on_event(const json& event, SteadyTime now, WallTime w
   std::string out = close_phase(p, now, wall, turned ? "failed" : "");
   p.phase = phase;
   p.phase_began = now;
+  p.last_passed = -1;
+  p.in_gate = step == "gate_new" || step == "gate_old";
   return out + line(p, phase->doing + (terminal_ ? " ..." : ""), wall, terminal_);
 }
 

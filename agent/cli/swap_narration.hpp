@@ -15,7 +15,7 @@
 namespace berth::cli {
 
 // The phase a step of the swap belongs to, in words ("pulling the image"); empty for steps that are
-// not one ("finish", "pull_progress").
+// not one ("finish", "pull_progress", "gate_progress").
 struct SwapPhase {
   std::string doing;        // "pulling the image"
   std::string done;         // "pulled the image"
@@ -48,6 +48,8 @@ class SwapNarrator {
     SteadyTime began{};
     std::optional<SteadyTime> ended;
     int last_quarter = -1;
+    bool in_gate = false;  // the phase is a health gate
+    int last_passed = -1;  // of the health gate's probes, last printed on a plain line
   };
   std::string line(const Progress& p, const std::string& text, WallTime wall, bool in_place);
   std::string close_phase(Progress& p, SteadyTime now, WallTime wall, const std::string& outcome);

@@ -12,7 +12,9 @@
 //             "reason","step"}                                    result: pending|swapped|up_to_date|
 //                                                                  rolled_back|interrupted|failed
 //   event    {"type":"check"|"swap"|"service", "time", "service", ...}; swap events carry "swap" (the id),
-//             "step", "detail", "bytes_done", "bytes_total", and "result" on the last one (step "finish")
+//             "step", "detail", "bytes_done", "bytes_total", and "result" on the last one (step "finish");
+//             step "gate_progress" (after each probe of a health gate) adds "probes_run", "probes_passed"
+//             and "probes_needed"
 //
 // The plain types (Scope, Caller, RouteId, ApiRequest, ApiResponse, error_response) live in
 // api_types.hpp so that the pure request path can use them without Asio.

@@ -263,6 +263,8 @@ ProbeVerdict GateTracker::tick(TimePoint now, const std::optional<ContainerObser
     if (probe->status == ProbeStatus::kUnhealthy) {
       return fail(with_output("Docker health check reports unhealthy " + phase_name(), *probe));
     }
+    ++probes_run_;
+    probes_passed_ += probe->ok() ? 1 : 0;
     if (phase_ == GatePhase::kGate) {
       record_gate_probe(now, *probe);
     } else {
@@ -286,6 +288,24 @@ ProbeVerdict GateTracker::tick(TimePoint now, const std::optional<ContainerObser
     return pass(passed_what_ + "; " + kept + " for the monitor window of " + format_seconds(monitor_));
   }
   return verdict_;
+}
+
+ProbeCount GateTracker::probe_count() const {
+  if (probe_.kind == ProbeKind::kRunning) {
+    return {};
+  }
+  const auto cadence = monitor_cadence(probe_, monitor_);
+  // The probes at `from`, from + cadence, ... strictly before `end` (the window's end settles it).
+  const auto fitting = [&](std::chrono::nanoseconds from_end) {
+    return from_end.count() > 0 ? 1 + static_cast<int>((from_end - std::chrono::nanoseconds(1)) / cadence) : 0;
+  };
+  ProbeCount c{probes_run_, probes_passed_, probes_passed_};
+  if (phase_ == GatePhase::kGate) {
+    c.needed = 1 + fitting(monitor_ - cadence);
+  } else if (phase_ == GatePhase::kMonitor) {
+    c.needed = probes_passed_ + fitting(monitor_end_ - next_probe_at_);
+  }
+  return c;
 }
 
 bool GateTracker::probe_due(TimePoint now) const {

@@ -104,6 +104,15 @@ struct ProbeVerdict {
 
 enum class GatePhase { kGate, kMonitor, kDone };
 
+// How far the probes have come, for the operator ("3 of 10 probes"): `needed` is the passing probes the
+// gate and the monitor window take at their cadence, the first pass plus the monitor window's probes;
+// once in the monitor window it is recounted from the probes that still fit in it. None for kRunning.
+struct ProbeCount {
+  int run = 0;
+  int passed = 0;
+  int needed = 0;
+};
+
 class GateTracker {
  public:
   // `start` is when the container was started (the gate's clock starts there); `monitor` is berth.monitor.
@@ -126,6 +135,7 @@ class GateTracker {
   // When the first probe passed (the end of the gate), if it did.
   [[nodiscard]] std::optional<TimePoint> gate_passed_at() const { return gate_passed_at_; }
   [[nodiscard]] const ProbeSpec& probe() const { return probe_; }
+  [[nodiscard]] ProbeCount probe_count() const;
 
  private:
   ProbeVerdict fail(std::string reason);
@@ -151,6 +161,8 @@ class GateTracker {
   std::optional<TimePoint> gate_passed_at_;
   std::string passed_what_;
   int attempts_ = 0;
+  int probes_run_ = 0;
+  int probes_passed_ = 0;
   int failures_after_start_ = 0;
   std::optional<ProbeResult> last_failure_;
   int consecutive_ = 0;

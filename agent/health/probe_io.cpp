@@ -226,7 +226,7 @@ net::awaitable<ProbeResult> run_probe(docker::DockerClient& docker, const ProbeS
 }
 
 net::awaitable<GateOutcome> run_gate(docker::DockerClient& docker, const ProbeSpec& spec,
-                                     const std::string& container_id, milliseconds monitor) {
+                                     const std::string& container_id, milliseconds monitor, ProbeCountFn on_probe) {
   net::steady_timer timer(co_await net::this_coro::executor);
   const TimePoint start = Clock::now();
   GateTracker tracker(spec, monitor, start);
@@ -248,6 +248,9 @@ net::awaitable<GateOutcome> run_gate(docker::DockerClient& docker, const ProbeSp
     }
     if (!tracker.tick(Clock::now(), container, probe).pending()) {
       break;
+    }
+    if (probe && on_probe) {
+      on_probe(tracker.probe_count());
     }
     timer.expires_at(tracker.next_tick(Clock::now()));
     co_await timer.async_wait(net::use_awaitable);

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -44,8 +45,11 @@ boost::asio::awaitable<ProbeResult> run_probe(docker::DockerClient& docker, cons
 // Drives a GateTracker through the gate and the monitor window, starting now: call it right after the
 // container is started. Inspects every kObserveCadence, probes at the tracker's cadence, and waits on a
 // steady_timer in between; it returns within the gate window plus `monitor` plus one probe timeout (a
-// silent Docker Engine fails it after kObservationGrace).
+// silent Docker Engine fails it after kObservationGrace). `on_probe` hears the count after each probe
+// that leaves the verdict pending.
+using ProbeCountFn = std::function<void(const ProbeCount&)>;
 boost::asio::awaitable<GateOutcome> run_gate(docker::DockerClient& docker, const ProbeSpec& spec,
-                                             const std::string& container_id, std::chrono::milliseconds monitor);
+                                             const std::string& container_id, std::chrono::milliseconds monitor,
+                                             ProbeCountFn on_probe = {});
 
 }  // namespace berth::health

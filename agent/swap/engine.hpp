@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "docker/client.hpp"
+#include "health/gate.hpp"
 #include "health/probe.hpp"
 #include "hostport/port_switch.hpp"
 #include "state/store.hpp"
@@ -41,17 +42,18 @@ struct SwapPlan {
   // "NAME=value" from secrets and S3 environment files: added to Env at create (replacing a variable of the
   // same name), never written to disk.
   std::vector<std::string> secret_env;
-  std::string platform;                 // "linux/arm64" when not the daemon's own
+  std::string platform;  // "linux/arm64" when not the daemon's own
 };
 
 // Progress of a swap, for the event stream and `berth update --wait`.
 struct SwapProgress {
   std::string swap_id;
   std::string service;
-  std::string step;    // the planner's action name, or "pull_progress"
+  std::string step;    // the planner's action name, "pull_progress" or "gate_progress"
   std::string detail;  // human text
   std::int64_t bytes_done = 0;
   std::int64_t bytes_total = 0;
+  health::ProbeCount probes;  // "gate_progress": see health::ProbeCount
 };
 using ProgressFn = std::function<void(const SwapProgress&)>;
 

@@ -107,6 +107,20 @@ std::string restart_policy_of(const json& inspect) {
   return name.empty() ? "no" : name;
 }
 
+// The gate's probe count for the event stream: "gate_progress" with the count and "3 of 10 probes passed".
+health::ProbeCountFn gate_progress(const SwapRecord& r, const ProgressFn& progress) {
+  if (!progress) {
+    return {};
+  }
+  return [&r, &progress](const health::ProbeCount& c) {
+    std::string detail = std::to_string(c.passed) + " of " + std::to_string(c.needed) + " probes passed";
+    if (c.run > c.passed) {
+      detail += ", " + std::to_string(c.run - c.passed) + " failed";
+    }
+    progress(SwapProgress{r.id, r.service, "gate_progress", std::move(detail), 0, 0, c});
+  };
+}
+
 }  // namespace
 
 json gate_to_json(const health::ProbeSpec& probe, std::chrono::milliseconds monitor, std::chrono::seconds stop_grace) {
@@ -238,7 +252,7 @@ net::awaitable<Result<Observation>> SwapEngine::observe(const std::string& servi
 net::awaitable<SwapRecord> SwapEngine::drive(SwapRecord r, Unrecorded unrecorded, ProgressFn progress) {
   auto emit = [&](std::string step, std::string detail) {
     if (progress) {
-      progress(SwapProgress{r.id, r.service, std::move(step), std::move(detail), 0, 0});
+      progress(SwapProgress{r.id, r.service, std::move(step), std::move(detail), 0, 0, {}});
     }
   };
   net::steady_timer timer(co_await net::this_coro::executor);
@@ -320,8 +334,8 @@ net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, cons
       co_return st;
     }
     case Action::kGateNew: {
-      auto outcome =
-          co_await health::run_gate(docker_, co_await probe_for(r, probe, step.container), step.container, monitor);
+      auto outcome = co_await health::run_gate(docker_, co_await probe_for(r, probe, step.container), step.container,
+                                               monitor, gate_progress(r, progress));
       if (outcome.passed) {
         r.new_proven = true;
         co_return Status{};
@@ -356,8 +370,8 @@ net::awaitable<Status> SwapEngine::perform(SwapRecord& r, const Step& step, cons
     }
     case Action::kStartOld: co_return co_await docker_.start_container(step.container);
     case Action::kGateOld: {
-      auto outcome =
-          co_await health::run_gate(docker_, co_await probe_for(r, probe, step.container), step.container, 0ms);
+      auto outcome = co_await health::run_gate(docker_, co_await probe_for(r, probe, step.container), step.container,
+                                               0ms, gate_progress(r, progress));
       r.old_gate_done = true;
       r.old_gate_passed = outcome.passed;
       if (!outcome.passed) {
@@ -486,7 +500,7 @@ net::awaitable<Status> SwapEngine::pull(SwapRecord& r, const std::string& regist
   const std::string platform = r.gate.value("platform", std::string());
   auto on_progress = [&](const docker::PullEvent&, const docker::PullProgress& p) {
     if (progress) {
-      progress(SwapProgress{r.id, r.service, "pull_progress", p.summary(), p.bytes_done(), p.bytes_total()});
+      progress(SwapProgress{r.id, r.service, "pull_progress", p.summary(), p.bytes_done(), p.bytes_total(), {}});
     }
   };
   if (!r.to_digest.empty()) {

@@ -93,6 +93,15 @@ class CliTest : public ::testing::Test {
                     {"step", "pull_progress"},
                     {"bytes_done", 512},
                     {"bytes_total", 1024}});
+            b.emit({{"type", "swap"}, {"swap", id}, {"service", "web"}, {"step", "gate_new"}});
+            b.emit({{"type", "swap"},
+                    {"swap", id},
+                    {"service", "web"},
+                    {"step", "gate_progress"},
+                    {"detail", "1 of 4 probes passed, 2 failed"},
+                    {"probes_run", 3},
+                    {"probes_passed", 1},
+                    {"probes_needed", 4}});
             b.emit({{"type", "swap"}, {"swap", "unrelated"}, {"step", "finish"}, {"result", "failed"}});
             b.set_swap(id, record);
             b.emit({{"type", "swap"}, {"swap", id}, {"service", "web"}, {"step", "finish"}, {"result", result}});
@@ -143,6 +152,7 @@ TEST_F(CliTest, UpdateWaitFollowsTheSwapToItsExitCode) {
   EXPECT_NE(out_.find("Z web: pulling the image\n"), std::string::npos) << out_ << err_;
   EXPECT_NE(out_.find("Z web: pulling the image: 512 B of 1.0 KB\n"), std::string::npos) << out_ << err_;
   EXPECT_NE(out_.find("Z web: pulled the image ("), std::string::npos) << out_ << err_;
+  EXPECT_NE(out_.find("Z web: waiting for health: 1 of 4 probes (2 failed)\n"), std::string::npos) << out_ << err_;
   EXPECT_NE(out_.find("web: rolled back"), std::string::npos) << out_;
   EXPECT_EQ(out_.find("unrelated"), std::string::npos);
 

@@ -141,9 +141,27 @@ INSTANTIATE_TEST_SUITE_P(, SwapEngineTest, ::testing::ValuesIn(test::engine_name
 
 TEST_P(SwapEngineTest, StopFirstSwapsAndServesTheNewVersion) {
   start_serving("v1");
-  const SwapRecord r = swap(plan("v2", Strategy::kStopFirst));
+  std::vector<SwapProgress> gate;
+  const SwapRecord r = swap(plan("v2", Strategy::kStopFirst), [&](const SwapProgress& step) {
+    if (step.step == "gate_progress") {
+      gate.push_back(step);
+    }
+  });
   EXPECT_EQ(r.outcome, Outcome::kSwapped) << r.reason;
   EXPECT_EQ(test::http_get(port_), "v2");
+  // After each probe of the gate, the count: the first pass and the monitor window's probes (1 s at 250 ms).
+  ASSERT_FALSE(gate.empty());
+  for (const auto& g : gate) {
+    EXPECT_LE(g.probes.passed, g.probes.needed) << g.detail;
+    EXPECT_LE(g.probes.passed, g.probes.run) << g.detail;
+    EXPECT_LE(g.probes.needed, 4) << g.detail;
+    EXPECT_EQ(g.detail.rfind(
+                  std::to_string(g.probes.passed) + " of " + std::to_string(g.probes.needed) + " probes passed", 0),
+              0u)
+        << g.detail;
+  }
+  EXPECT_GE(gate.back().probes.passed, 1);
+  EXPECT_EQ(gate.back().probes.passed, gate.back().probes.needed) << "the window's probes all passed";
   EXPECT_EQ(names_on_host(), std::vector<std::string>{""}) << "only <name>: the old one is removed";
   auto inspect = runner_.run(docker_->inspect_container(service_));
   ASSERT_TRUE(inspect);

@@ -13,6 +13,14 @@ json step(const std::string& name, const std::string& detail = "") {
   return json{{"type", "swap"}, {"swap", "s1"}, {"service", "web"}, {"step", name}, {"detail", detail}};
 }
 
+json probes(int run, int passed, int needed) {
+  json e = step("gate_progress");
+  e["probes_run"] = run;
+  e["probes_passed"] = passed;
+  e["probes_needed"] = needed;
+  return e;
+}
+
 json pulled(double done, double total) {
   json e = step("pull_progress");
   e["bytes_done"] = done;
@@ -46,6 +54,11 @@ TEST(SwapNarration, PlainLinesSayWhatHappensWithTimesAndHowLongEachPhaseTook) {
   out += n.at(2200, step("rename_next_to_name"));
   out += n.at(2300, step("start_new"));
   out += n.at(2600, step("gate_new"));
+  out += n.at(2850, probes(1, 0, 4));
+  out += n.at(3100, probes(2, 0, 4));  // no new pass: nothing new
+  out += n.at(3350, probes(3, 1, 4));
+  out += n.at(5850, probes(4, 2, 4));
+  out += n.at(7600, probes(6, 4, 4));
   out += n.at(7800, step("remove_old"));
   out += n.at(8000, step("finish", "swapped"));
   json last = step("finish", "");
@@ -65,6 +78,10 @@ TEST(SwapNarration, PlainLinesSayWhatHappensWithTimesAndHowLongEachPhaseTook) {
             "2026-12-07T19:20:02Z web: starting the new container\n"
             "2026-12-07T19:20:02Z web: started the new container (0.4 s)\n"
             "2026-12-07T19:20:02Z web: waiting for health\n"
+            "2026-12-07T19:20:02Z web: waiting for health: 0 of 4 probes (1 failed)\n"
+            "2026-12-07T19:20:03Z web: waiting for health: 1 of 4 probes (2 failed)\n"
+            "2026-12-07T19:20:05Z web: waiting for health: 2 of 4 probes (2 failed)\n"
+            "2026-12-07T19:20:07Z web: waiting for health: 4 of 4 probes (2 failed)\n"
             "2026-12-07T19:20:07Z web: the new container is healthy (5.2 s)\n"
             "2026-12-07T19:20:07Z web: removing the old container\n"
             "2026-12-07T19:20:08Z web: removed the old container (0.2 s)\n");
@@ -113,6 +130,21 @@ TEST(SwapNarration, ATerminalShowsTheCurrentPhaseInPlaceAndThePullAsABar) {
   EXPECT_EQ(n.at(1000, step("gate_new")), "\rweb: pulled the image (1.0 s)\x1b[K\n\rweb: waiting for health ...\x1b[K");
   EXPECT_EQ(n.narrator_.end_line(), "\n");
   EXPECT_EQ(n.narrator_.end_line(), "");
+}
+
+TEST(SwapNarration, ATerminalCountsTheHealthProbesInPlaceAsTheyAnswer) {
+  Narration n(true);
+  n.at(0, step("gate_new"));
+  EXPECT_EQ(n.at(250, probes(1, 0, 10)), "\rweb: waiting for health: 0 of 10 probes (1 failed)\x1b[K");
+  EXPECT_EQ(n.at(500, probes(2, 0, 10)), "\rweb: waiting for health: 0 of 10 probes (2 failed)\x1b[K");
+  EXPECT_EQ(n.at(750, probes(5, 3, 10)), "\rweb: waiting for health: 3 of 10 probes (2 failed)\x1b[K");
+  EXPECT_EQ(n.at(1000, step("remove_old")),
+            "\rweb: the new container is healthy (1.0 s)\x1b[K\n\rweb: removing the old container ...\x1b[K");
+  EXPECT_EQ(n.at(1100, probes(1, 1, 1)), "") << "a count outside the gate is not shown";
+  Narration plain(false);
+  plain.at(0, step("gate_old"));
+  EXPECT_EQ(plain.at(300, probes(1, 1, 1)),
+            "2026-12-07T19:20:00Z web: waiting for the old container's health: 1 of 1 probe\n");
 }
 
 TEST(SwapNarration, ElapsedTimes) {

@@ -82,6 +82,35 @@ TEST(GateTracker, APassEndsTheGateAndTheMonitorWindowPasses) {
   EXPECT_EQ(g.phase(), GatePhase::kDone);
 }
 
+TEST(GateTracker, CountsTheProbesPassedOfThoseTheGateAndTheMonitorWindowTake) {
+  // Monitor 10 s, interval 10 s, 3 retries: the window probes every 2.5 s (at 2.5, 5 and 7.5 s after the
+  // pass; the end of the window settles it), so the first pass and 3 more.
+  GateTracker g(http_probe(10s, 3, 0s), 10s, kT0);
+  const auto count = [&] {
+    const auto c = g.probe_count();
+    return std::vector<int>{c.run, c.passed, c.needed};
+  };
+  EXPECT_EQ(count(), (std::vector<int>{0, 0, 4}));
+  ASSERT_TRUE(g.tick(at(0ms), running(), failure()).pending());
+  ASSERT_TRUE(g.tick(at(250ms), running(), failure()).pending());
+  EXPECT_EQ(count(), (std::vector<int>{2, 0, 4}));
+  ASSERT_TRUE(g.tick(at(500ms), running(), pass()).pending());
+  EXPECT_EQ(count(), (std::vector<int>{3, 1, 4}));
+  // Each probe comes a cadence after the last one ended: the count is made again from those that still fit.
+  ASSERT_TRUE(g.tick(at(3100ms), running(), pass()).pending());
+  EXPECT_EQ(count(), (std::vector<int>{4, 2, 4}));
+  ASSERT_TRUE(g.tick(at(5700ms), running(), pass()).pending());
+  EXPECT_EQ(count(), (std::vector<int>{5, 3, 4}));
+  ASSERT_TRUE(g.tick(at(8300ms), running(), pass()).pending());
+  EXPECT_EQ(count(), (std::vector<int>{6, 4, 4}));
+  ASSERT_TRUE(g.tick(at(10500ms), running(), std::nullopt).passed());
+
+  GateTracker no_monitor(http_probe(10s, 3, 0s), 0s, kT0);
+  EXPECT_EQ(no_monitor.probe_count().needed, 1);
+  GateTracker running_only(of_kind(ProbeKind::kRunning), 10s, kT0);
+  EXPECT_EQ(running_only.probe_count().needed, 0) << "no probe to count";
+}
+
 TEST(GateTracker, NoPassWithinTheWindowFailsAtTheDeadlineWithTheReason) {
   GateTracker g(http_probe(10s, 3, 6s), 10s, kT0);
   EXPECT_EQ(g.gate_deadline(), at(36s));
