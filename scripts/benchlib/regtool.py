@@ -261,6 +261,8 @@ def cmd_count(args):
             what = "manifest"
         elif "/blobs/" in uri:
             what = "blob"
+        elif "/tags/list" in uri:
+            what = "tags"
         else:
             what = "other"
         key = f"{method} {what} {status}"

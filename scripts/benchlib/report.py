@@ -3,7 +3,7 @@
 BENCHMARKS.md from those files.
 
     report.py aggregate-swap OUT_DIR          report.py aggregate-push OUT_DIR
-    report.py aggregate-registry JSONL        report.py aggregate-api JSONL
+    report.py aggregate-registry JSONL [FOLLOW_JSON]   report.py aggregate-api JSONL
     report.py aggregate-throughput JSONL
     report.py aggregate-footprint OUT_DIR WINDOW
     report.py sample-footprint WINDOW NAME:PID:SERVICES...
@@ -96,7 +96,7 @@ def aggregate_push(out_dir):
     return {"scenarios": scenarios}
 
 
-def aggregate_registry(jsonl):
+def aggregate_registry(jsonl, follow=None):
     rows = []
     with open(jsonl) as f:
         for line in f:
@@ -119,8 +119,25 @@ def aggregate_registry(jsonl):
                 "watchtower_cycle_ms": median(c["wall_ms"] for c in wt),
                 "watchtower_cycles": wt,
             })
-    return {"registry": "token-auth registry (docker-registry 2.8, HTTPS, Bearer tokens from the test token server)",
-            "rows": rows}
+    out = {"registry": "token-auth registry (docker-registry 2.8, HTTPS, Bearer tokens from the test token server)",
+           "rows": rows}
+    if follow and os.path.exists(follow):
+        out["follow"] = aggregate_follow(json.load(open(follow)))
+    return out
+
+
+def aggregate_follow(f):
+    """One berth.follow service polled every poll_ms for window_ms: a check is a HEAD of the followed tag's
+    manifest; a listing is a GET of the tag list and its further pages (the first page has no `last=`)."""
+    kinds = f["by_kind"]
+    count = lambda what, method: sum(v for k, v in kinds.items() if k.split()[:2] == [method, what])
+    checks = count("manifest", "HEAD")
+    pages = count("tags", "GET")
+    return {"tags": f["tags"], "poll_ms": f["poll_ms"], "window_ms": f["window_ms"], "checks": checks,
+            "tag_list_pages": pages, "registry_requests": f["registry_requests"],
+            "requests_per_check": f["registry_requests"] / checks if checks else None,
+            "tag_list_pages_per_check": pages / checks if checks else None,
+            "by_kind": kinds}
 
 
 def sample_footprint(window, specs):
@@ -586,6 +603,19 @@ def markdown(results):
           "(Python, RSA signatures) about 80 ms: its wall time mostly shows that cost, which a warm berth never "
           "pays.")
         w("")
+        fo = registry.get("follow")
+        if fo:
+            w(f"A service with `berth.follow` (`regex:^r[0-9]{{3}}$` on the same repository, {fo['tags']} tags), its "
+              f"agent's poll interval {fmt(fo['poll_ms'] / 1000, 0)} s, counted in the registry's log for "
+              f"{fmt(fo['window_ms'] / 1000, 1)} s: a check is the tag list (`GET /v2/<name>/tags/list`, one page "
+              "per 1000 tags) and a `HEAD` of the chosen tag's manifest. The list is kept for the poll interval "
+              "(one listing per interval and repository), so here, with a check every interval, each check lists.")
+            w("")
+            w("| tags | checks (HEAD) | tag-list pages | registry requests | per check | tag-list pages per check |")
+            w("|---:|---:|---:|---:|---:|---:|")
+            w(f"| {fo['tags']} | {fo['checks']} | {fo['tag_list_pages']} | {fo['registry_requests']} | "
+              f"{fmt(fo['requests_per_check'], 2)} | {fmt(fo['tag_list_pages_per_check'], 2)} |")
+            w("")
         ratios = [f"{r['references']}: {fmt(r['watchtower_cycle_ms'] / r['berth_warm_cycle_ms'], 1)}x"
                   for r in registry["rows"] if r.get("berth_warm_cycle_ms")]
         if ratios:
@@ -734,7 +764,7 @@ def main():
     elif cmd == "aggregate-push":
         print(json.dumps(aggregate_push(args[0]), indent=2))
     elif cmd == "aggregate-registry":
-        print(json.dumps(aggregate_registry(args[0]), indent=2))
+        print(json.dumps(aggregate_registry(args[0], args[1] if len(args) > 1 else None), indent=2))
     elif cmd == "aggregate-footprint":
         print(json.dumps(aggregate_footprint(args[0], args[1]), indent=2))
     elif cmd == "sample-footprint":
