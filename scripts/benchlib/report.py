@@ -133,10 +133,11 @@ def aggregate_follow(f):
     count = lambda what, method: sum(v for k, v in kinds.items() if k.split()[:2] == [method, what])
     checks = count("manifest", "HEAD")
     pages = count("tags", "GET")
-    return {"tags": f["tags"], "poll_ms": f["poll_ms"], "window_ms": f["window_ms"], "checks": checks,
+    return {"tags": f["tags"], "services": f.get("services", 1), "poll_ms": f["poll_ms"], "window_ms": f["window_ms"], "checks": checks,
             "tag_list_pages": pages, "registry_requests": f["registry_requests"],
             "requests_per_check": f["registry_requests"] / checks if checks else None,
             "tag_list_pages_per_check": pages / checks if checks else None,
+            "tag_list_pages_per_interval": pages * f["poll_ms"] / f["window_ms"] if f["window_ms"] else None,
             "by_kind": kinds}
 
 
@@ -605,16 +606,18 @@ def markdown(results):
         w("")
         fo = registry.get("follow")
         if fo:
-            w(f"A service with `berth.follow` (`regex:^r[0-9]{{3}}$` on the same repository, {fo['tags']} tags), its "
-              f"agent's poll interval {fmt(fo['poll_ms'] / 1000, 0)} s, counted in the registry's log for "
-              f"{fmt(fo['window_ms'] / 1000, 1)} s: a check is the tag list (`GET /v2/<name>/tags/list`, one page "
-              "per 1000 tags) and a `HEAD` of the chosen tag's manifest. The list is kept for the poll interval "
-              "(one listing per interval and repository), so here, with a check every interval, each check lists.")
+            w(f"{fo['services']} services with `berth.follow` (`regex:^r[0-9]{{3}}$`) on the same repository "
+              f"({fo['tags']} tags), their agent's poll interval {fmt(fo['poll_ms'] / 1000, 0)} s, counted in the "
+              f"registry's log for {fmt(fo['window_ms'] / 1000, 1)} s. A check is a `HEAD` of the chosen tag's "
+              "manifest after the repository's tag list (`GET /v2/<name>/tags/list`, one page per 1000 tags), which "
+              "berth asks at most once per poll interval and repository: the services that follow one repository "
+              "share it.")
             w("")
-            w("| tags | checks (HEAD) | tag-list pages | registry requests | per check | tag-list pages per check |")
-            w("|---:|---:|---:|---:|---:|---:|")
-            w(f"| {fo['tags']} | {fo['checks']} | {fo['tag_list_pages']} | {fo['registry_requests']} | "
-              f"{fmt(fo['requests_per_check'], 2)} | {fmt(fo['tag_list_pages_per_check'], 2)} |")
+            w("| services | tags | checks (HEAD) | tag-list pages | registry requests | per check | tag-list pages per check | per poll interval |")
+            w("|---:|---:|---:|---:|---:|---:|---:|---:|")
+            w(f"| {fo['services']} | {fo['tags']} | {fo['checks']} | {fo['tag_list_pages']} | "
+              f"{fo['registry_requests']} | {fmt(fo['requests_per_check'], 2)} | "
+              f"{fmt(fo['tag_list_pages_per_check'], 2)} | {fmt(fo.get('tag_list_pages_per_interval'), 2)} |")
             w("")
         ratios = [f"{r['references']}: {fmt(r['watchtower_cycle_ms'] / r['berth_warm_cycle_ms'], 1)}x"
                   for r in registry["rows"] if r.get("berth_warm_cycle_ms")]
