@@ -22,7 +22,7 @@ struct StepPhase {
   bool going_back;  // a step of the way back to the old version: the phase before it failed
 };
 
-constexpr std::array<StepPhase, 18> kPhases{{
+constexpr std::array<StepPhase, 20> kPhases{{
     {"pull", "pulling the image", "pulled the image", false},
     {"stop_old", "stopping the old container", "stopped the old container", false},
     {"neutralise_old", "setting the old container aside", "set the old container aside", false},
@@ -31,6 +31,8 @@ constexpr std::array<StepPhase, 18> kPhases{{
     {"rename_next_to_name", "starting the new container", "started the new container", false},
     {"start_new", "starting the new container", "started the new container", false},
     {"gate_new", "waiting for health", "the new container is healthy", false},
+    {"move_port", "moving the port to the new container", "moved the port to the new container", false},
+    {"drain_old", "letting the old container's connections finish", "the old container's connections finished", false},
     {"remove_old", "removing the old container", "removed the old container", false},
     {"stop_new", "stopping the failed container", "stopped the failed container", true},
     {"neutralise_new", "keeping the failed container for inspection", "kept the failed container for inspection", true},

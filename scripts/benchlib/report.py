@@ -477,8 +477,8 @@ def markdown(results):
             ph = s["median"].get("berth_phases_ms")
             if ph:
                 parts = ", ".join(f"{names.get(k, k)} {fmt(v)} ms" for k, v in ph.items())
-                w(f"- {labels.get(s['scenario'], s['scenario'])}, phases (median, from the times `berth update "
-                  f"--wait` printed each step): {parts}.")
+                w(f"- {labels.get(s['scenario'], s['scenario'])}, phases (median, from the times the agent's "
+                  f"event stream announced each step): {parts}.")
         w("")
         w("Every stop-first row runs its service as the only container on its bridge (docker0 for the manual rows, "
           "the task's `berth-<family>` network for berth). When that last endpoint stops, the bridge loses carrier; "

@@ -1,5 +1,6 @@
 #include "cli/swap_narration.hpp"
 #include "cli/render.hpp"
+#include "swap/planner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -145,6 +146,20 @@ TEST(SwapNarration, ATerminalCountsTheHealthProbesInPlaceAsTheyAnswer) {
   plain.at(0, step("gate_old"));
   EXPECT_EQ(plain.at(300, probes(1, 1, 1)),
             "2026-12-07T19:20:00Z web: waiting for the old container's health: 1 of 1 probe\n");
+}
+
+// Every step the swap engine can take is told in words (turn_back and finish are told as the result).
+TEST(SwapNarration, EveryStepOfTheEngineHasWords) {
+  for (int i = 0; i <= static_cast<int>(swap::Action::kFinish); ++i) {
+    const auto action = static_cast<swap::Action>(i);
+    if (action == swap::Action::kTurnBack || action == swap::Action::kFinish) {
+      continue;
+    }
+    const auto phase = phase_of_step(swap::to_string(action));
+    ASSERT_TRUE(phase.has_value()) << swap::to_string(action);
+    EXPECT_FALSE(phase->doing.empty()) << swap::to_string(action);
+  }
+  EXPECT_EQ(phase_of_step("move_port")->doing, "moving the port to the new container");
 }
 
 TEST(SwapNarration, ElapsedTimes) {
