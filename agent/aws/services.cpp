@@ -1,5 +1,7 @@
 #include "aws/services.hpp"
 
+#include "common/json_member.hpp"
+
 #include "common/text.hpp"
 
 #include <algorithm>
@@ -15,15 +17,6 @@ using nlohmann::json;
 namespace {
 
 common::Error bad_answer(std::string what) { return common::make_error(ErrorKind::kProtocol, std::move(what)); }
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string string_member(const json& object, const char* name) {
-  const auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 }  // namespace
 
@@ -56,7 +49,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_
   }
   const auto number = [&](std::size_t at, std::size_t n) -> int {
     const auto part = text.substr(at, n);
-    return all_digits(part) ? std::stoi(std::string(part)) : -1;
+    const auto v = common::parse_unsigned(part, 9999);
+    return v ? static_cast<int>(*v) : -1;
   };
   std::tm tm{};
   tm.tm_year = number(0, 4) - 1900;
@@ -68,7 +62,7 @@ std::optional<std::chrono::system_clock::time_point> parse_utc_time(std::string_
   const auto rest = text.substr(19, text.size() - 20);
   if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
       tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60 ||
-      !(rest.empty() || (rest.front() == '.' && all_digits(rest.substr(1))))) {
+      !(rest.empty() || (rest.front() == '.' && common::all_digits(rest.substr(1))))) {
     return std::nullopt;
   }
   return std::chrono::system_clock::from_time_t(timegm(&tm));
@@ -79,18 +73,18 @@ common::Result<TimedCredentials> parse_instance_credentials(std::string_view bod
   if (!doc.is_object()) {
     return bad_answer("IMDS: the role's credentials are not a JSON object");
   }
-  if (const auto code = string_member(doc, "Code"); code != "Success") {
+  if (const auto code = common::string_member(doc, "Code"); code != "Success") {
     return common::make_error(ErrorKind::kUnavailable, "IMDS: the role's credentials are not available (Code " +
                                                            common::printable_text(code.empty() ? "missing" : code, 64) +
                                                            ")");
   }
   TimedCredentials out;
-  out.credentials = {string_member(doc, "AccessKeyId"), string_member(doc, "SecretAccessKey"),
-                     string_member(doc, "Token")};
+  out.credentials = {common::string_member(doc, "AccessKeyId"), common::string_member(doc, "SecretAccessKey"),
+                     common::string_member(doc, "Token")};
   if (out.credentials.access_key_id.empty() || out.credentials.secret_access_key.empty()) {
     return bad_answer("IMDS: the role's credentials lack AccessKeyId or SecretAccessKey");
   }
-  out.expiration = parse_utc_time(string_member(doc, "Expiration"));
+  out.expiration = parse_utc_time(common::string_member(doc, "Expiration"));
   if (!out.expiration) {
     return bad_answer("IMDS: the role's credentials have no Expiration in ISO 8601 UTC");
   }
@@ -124,13 +118,13 @@ common::Error call_error(const Call& call, int status, std::string_view body) {
   std::string code;
   std::string message;
   if (doc.is_object()) {
-    code = string_member(doc, "__type");
+    code = common::string_member(doc, "__type");
     if (const auto hash = code.rfind('#'); hash != std::string::npos) {
       code = code.substr(hash + 1);  // "com.amazon.coral.service#UnrecognizedClientException"
     }
-    message = string_member(doc, "message");
+    message = common::string_member(doc, "message");
     if (message.empty()) {
-      message = string_member(doc, "Message");
+      message = common::string_member(doc, "Message");
     }
   }
   ErrorKind kind = ErrorKind::kProtocol;
@@ -188,7 +182,7 @@ common::Result<RegistryLogin> parse_authorization_token(std::string_view body) {
   if (data == nullptr) {
     return bad_answer("ECR GetAuthorizationToken: the answer has no authorizationData");
   }
-  const auto decoded = common::base64_decode(string_member(*data, "authorizationToken"));
+  const auto decoded = common::base64_decode(common::string_member(*data, "authorizationToken"));
   const auto colon = decoded ? decoded->find(':') : std::string::npos;
   if (colon == std::string::npos) {
     return bad_answer("ECR GetAuthorizationToken: authorizationToken is not base64 of user:password");
@@ -210,7 +204,7 @@ std::optional<std::string> ecr_registry_region(std::string_view host) {
       rest.remove_suffix(suffix.size());
       const auto parts = common::split(rest, '.');
       // <account>.dkr.ecr[-fips].<region>
-      if (parts.size() == 4 && parts[0].size() == 12 && all_digits(parts[0]) && parts[1] == "dkr" &&
+      if (parts.size() == 4 && parts[0].size() == 12 && common::all_digits(parts[0]) && parts[1] == "dkr" &&
           (parts[2] == "ecr" || parts[2] == "ecr-fips") && is_region(parts[3])) {
         return std::string(parts[3]);
       }
@@ -235,7 +229,8 @@ common::Result<SecretSource> parse_value_from(std::string_view value_from) {
   }
   // arn:partition:service:region:account:resource
   const auto parts = common::split(value_from, ':');
-  if (parts.size() < 6 || parts[1].empty() || !is_region(parts[3]) || parts[4].size() != 12 || !all_digits(parts[4])) {
+  if (parts.size() < 6 || parts[1].empty() || !is_region(parts[3]) || parts[4].size() != 12 ||
+      !common::all_digits(parts[4])) {
     return refuse("not an ARN of the form arn:aws:<service>:<region>:<account>:<resource>");
   }
   s.region = std::string(parts[3]);

@@ -42,14 +42,13 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+using common::kTuple;
 constexpr auto kRequestTimeout = std::chrono::seconds(60);
 constexpr auto kPollInterval = std::chrono::seconds(3);
 constexpr std::size_t kConcurrentChecks = 8;  // `berth check` of every service
 constexpr auto kSubscribeWait = std::chrono::seconds(5);
 constexpr std::size_t kMaxTokenFileBytes = 4096;
 constexpr int kFinalRecordAttempts = 40;
-constexpr std::size_t kAnswerLimit = 16 * 1024 * 1024;
 
 // An answer from the agent: the status and the body, parsed when it is JSON.
 struct Answer {
@@ -73,6 +72,8 @@ struct Failure {
 using Outcome = std::variant<int, Failure>;
 
 }  // namespace
+
+std::string service_path(const std::string& name) { return "/v1/services/" + common::url_encode(name); }
 
 http::Request api_request(const std::optional<std::string>& token, std::string method, std::string target,
                           std::string body) {
@@ -166,7 +167,7 @@ net::awaitable<std::variant<Answer, Failure>> call(Context& ctx, std::string met
                                                    std::string body = {}) {
   // Arguments of a co_await are named values: GCC 12 mishandles some temporaries across a suspension.
   http::Request req = api_request(ctx.token, std::move(method), std::move(target), std::move(body));
-  const http::Limits limits{kRequestTimeout, kAnswerLimit};
+  const http::Limits limits{kRequestTimeout, kApiAnswerLimit};
   auto res = co_await ctx.client->request(std::move(req), limits);
   if (!res) {
     co_return unreachable(ctx, res.error());
@@ -181,8 +182,6 @@ net::awaitable<std::variant<Answer, Failure>> call(Context& ctx, std::string met
 void print_json(const json& doc) {
   std::printf("%s\n", doc.dump(2, ' ', false, json::error_handler_t::replace).c_str());
 }
-
-std::string service_path(const std::string& name) { return "/v1/services/" + common::url_encode(name); }
 
 // Progress of `--wait`: a bar redrawn in place on a terminal, plain lines (one per step, and every
 // quarter of a pull) otherwise.

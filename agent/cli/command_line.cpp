@@ -13,8 +13,6 @@ namespace {
 
 constexpr int kDefaultHttpsPort = 8443;
 
-common::Error usage(std::string message) { return common::make_error(ErrorKind::kInvalidArgument, std::move(message)); }
-
 struct Flag {
   std::string_view name;
   bool takes_value;
@@ -76,7 +74,7 @@ common::Status apply_flag(CommandLine& cl, std::string_view name, const std::str
   } else if (name == "--sha256") {
     cl.token_sha256 = value;
   } else if (name == "--help") {
-    return usage("");
+    return usage_error("");
   }
   return {};
 }
@@ -104,58 +102,58 @@ common::Status check_command(CommandLine& cl, std::vector<std::string>& position
   const std::string& cmd = cl.command;
   if (cmd == "token") {
     if (positional.empty()) {
-      return usage("token: say create, add, list or revoke");
+      return usage_error("token: say create, add, list or revoke");
     }
     cl.token_action = positional.front();
     positional.erase(positional.begin());
     if (cl.token_action != "add" && cl.token_sha256) {
-      return usage("token: --sha256 goes with token add");
+      return usage_error("token: --sha256 goes with token add");
     }
     if (cl.token_action == "create") {
       if (!positional.empty() || !cl.token_name || !cl.token_scope) {
-        return usage("token create needs --name NAME and --scope read|deploy|admin|webhook");
+        return usage_error("token create needs --name NAME and --scope read|deploy|admin|webhook");
       }
     } else if (cl.token_action == "add") {
       if (!positional.empty() || !cl.token_name || !cl.token_scope || !cl.token_sha256) {
-        return usage("token add needs --name NAME, --scope read|deploy|admin|webhook and --sha256 HEX");
+        return usage_error("token add needs --name NAME, --scope read|deploy|admin|webhook and --sha256 HEX");
       }
     } else if (cl.token_action == "list") {
       if (!positional.empty() || cl.token_name || cl.token_scope) {
-        return usage("token list takes no arguments");
+        return usage_error("token list takes no arguments");
       }
     } else if (cl.token_action == "revoke") {
       if (positional.size() != 1 || cl.token_scope) {
-        return usage("token revoke needs the token's NAME");
+        return usage_error("token revoke needs the token's NAME");
       }
       cl.token_name = positional.front();
       positional.clear();
     } else {
-      return usage("token: unknown action '" + cl.token_action + "' (create, add, list, revoke)");
+      return usage_error("token: unknown action '" + cl.token_action + "' (create, add, list, revoke)");
     }
     return {};
   }
   if (positional.size() > 1) {
-    return usage(cmd + ": one SERVICE at most");
+    return usage_error(cmd + ": one SERVICE at most");
   }
   if (!positional.empty()) {
     cl.service = positional.front();
   }
   if (cmd == "update") {
     if (cl.all == cl.service.has_value()) {
-      return usage("update: name a SERVICE or give --all");
+      return usage_error("update: name a SERVICE or give --all");
     }
     if (cl.digest && cl.all) {
-      return usage("update: --digest goes with one SERVICE, not --all");
+      return usage_error("update: --digest goes with one SERVICE, not --all");
     }
     if (cl.digest && !registry::is_valid_digest(*cl.digest)) {
-      return usage("update: --digest must look like sha256:<64 hex digits>");
+      return usage_error("update: --digest must look like sha256:<64 hex digits>");
     }
     if (cl.digest && cl.in_window) {
-      return usage("update: --in-window follows the newest version; it does not go with --digest");
+      return usage_error("update: --in-window follows the newest version; it does not go with --digest");
     }
   }
   if (cmd == "rollback" && !cl.service) {
-    return usage("rollback: name the SERVICE");
+    return usage_error("rollback: name the SERVICE");
   }
   return {};
 }
@@ -167,6 +165,10 @@ constexpr std::string_view kClientOptions =
 std::string with_client_options(std::string_view line) { return std::string(line) + std::string(kClientOptions); }
 
 }  // namespace
+
+common::Error usage_error(std::string message) {
+  return common::make_error(ErrorKind::kInvalidArgument, std::move(message));
+}
 
 std::string command_usage(std::string_view command) {
   if (command == "status") {
@@ -197,12 +199,12 @@ std::string command_usage(std::string_view command) {
 
 common::Result<CommandLine> parse_command_line(int argc, const char* const* argv) {
   if (argc < 2) {
-    return usage("no command");
+    return usage_error("no command");
   }
   CommandLine cl;
   cl.command = argv[1];
   if (command_usage(cl.command).empty()) {
-    return usage("unknown command '" + cl.command + "'");
+    return usage_error("unknown command '" + cl.command + "'");
   }
   std::vector<std::string> positional;
   for (int i = 2; i < argc; ++i) {
@@ -225,16 +227,16 @@ common::Result<CommandLine> parse_command_line(int argc, const char* const* argv
     }
     const Flag* flag = find_flag(name);
     if (flag == nullptr || (name != "--help" && !flag_allowed(cl.command, name))) {
-      return usage(cl.command + ": unknown option " + name);
+      return usage_error(cl.command + ": unknown option " + name);
     }
     if (flag->takes_value && !value) {
       if (i + 1 >= argc) {
-        return usage(cl.command + ": " + name + " needs a value");
+        return usage_error(cl.command + ": " + name + " needs a value");
       }
       value = argv[++i];
     }
     if (!flag->takes_value && value) {
-      return usage(cl.command + ": " + name + " takes no value");
+      return usage_error(cl.command + ": " + name + " takes no value");
     }
     if (auto st = apply_flag(cl, name, value.value_or("")); !st) {
       return st.error();
@@ -252,18 +254,19 @@ common::Result<AgentUrl> parse_agent_url(std::string_view url) {
     out.kind = AgentUrl::Kind::kUnixSocket;
     out.host = std::string(url.substr(7));
     if (out.host.empty() || out.host.front() != '/') {
-      return usage("--url " + std::string(url) + ": a unix socket URL is unix:///absolute/path");
+      return usage_error("--url " + std::string(url) + ": a unix socket URL is unix:///absolute/path");
     }
     return out;
   }
   std::string error;
   auto parsed = config::parse_url(url, config::HostRequired::kYes, error);
   if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) {
-    return usage("--url " + std::string(url) + ": use unix:///path, https://host[:port] or http://127.0.0.1:port" +
-                 (error.empty() ? std::string() : " (" + error + ")"));
+    return usage_error("--url " + std::string(url) +
+                       ": use unix:///path, https://host[:port] or http://127.0.0.1:port" +
+                       (error.empty() ? std::string() : " (" + error + ")"));
   }
   if (!parsed->path.empty() && parsed->path != "/") {
-    return usage("--url " + std::string(url) + ": the agent URL takes no path");
+    return usage_error("--url " + std::string(url) + ": the agent URL takes no path");
   }
   out.kind = parsed->scheme == "https" ? AgentUrl::Kind::kHttps : AgentUrl::Kind::kHttp;
   out.host = parsed->host;

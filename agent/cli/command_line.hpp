@@ -15,6 +15,9 @@ namespace berth::cli {
 inline constexpr std::string_view kDefaultAgentUrl = "unix:///run/berth/api.sock";
 inline constexpr std::string_view kDefaultConfigPath = "/etc/berth/agent.json";
 
+// A command line berth cannot run (exit code 2), with the reason.
+common::Error usage_error(std::string message);
+
 // How to reach an agent (every command but token).
 struct ClientOptions {
   std::string url{kDefaultAgentUrl};

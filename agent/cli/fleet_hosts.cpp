@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
+#include <climits>
 #include <set>
 #include <sstream>
 
@@ -19,8 +19,6 @@ namespace {
 constexpr std::size_t kMaxHosts = 10000;
 constexpr int kHundred = 100;
 
-common::Error usage(std::string message) { return common::make_error(ErrorKind::kInvalidArgument, std::move(message)); }
-
 std::vector<std::string> words_of(std::string_view line) {
   std::vector<std::string> out;
   std::istringstream in{std::string(line)};
@@ -31,13 +29,8 @@ std::vector<std::string> words_of(std::string_view line) {
 }
 
 std::optional<int> parse_int(std::string_view text) {
-  int v = 0;
-  const auto* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc() || p != end || v < 0) {
-    return std::nullopt;
-  }
-  return v;
+  const auto v = common::parse_unsigned(text, INT_MAX);
+  return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
 }
 
 }  // namespace
@@ -106,40 +99,40 @@ common::Result<std::vector<FleetHost>> parse_hosts_file(std::string_view text) {
     host.url = words[0];
     auto url = parse_agent_url(host.url);
     if (!url || url->kind == AgentUrl::Kind::kUnixSocket) {
-      return usage(where + "'" + host.url + "' is not an agent URL (https://host:8443)");
+      return usage_error(where + "'" + host.url + "' is not an agent URL (https://host:8443)");
     }
     if (url->kind == AgentUrl::Kind::kHttp && !config::is_loopback(url->host)) {
-      return usage(where + "plain http:// only on a loopback address; use https://");
+      return usage_error(where + "plain http:// only on a loopback address; use https://");
     }
     for (std::size_t i = 1; i < words.size(); ++i) {
       const std::string& w = words[i];
       if (w.size() >= 7 && (w.starts_with("sha256:") || w.starts_with("SHA256:"))) {
         if (host.pin) {
-          return usage(where + "two certificate fingerprints");
+          return usage_error(where + "two certificate fingerprints");
         }
         host.pin = parse_fingerprint(w);
         if (!host.pin) {
-          return usage(where + "'" + w + "' is not a certificate fingerprint (sha256:<64 hex digits>)");
+          return usage_error(where + "'" + w + "' is not a certificate fingerprint (sha256:<64 hex digits>)");
         }
       } else if (host.name.empty()) {
         host.name = w;
       } else {
-        return usage(where + "unexpected '" + w + "' (the line is: URL [name] [sha256:fingerprint])");
+        return usage_error(where + "unexpected '" + w + "' (the line is: URL [name] [sha256:fingerprint])");
       }
     }
     if (host.name.empty()) {
       host.name = url->host + ":" + std::to_string(url->port);
     }
     if (!names.insert(host.name).second) {
-      return usage(where + "the name " + host.name + " is already used by another line");
+      return usage_error(where + "the name " + host.name + " is already used by another line");
     }
     hosts.push_back(std::move(host));
     if (hosts.size() > kMaxHosts) {
-      return usage("the hosts file lists more than " + std::to_string(kMaxHosts) + " hosts");
+      return usage_error("the hosts file lists more than " + std::to_string(kMaxHosts) + " hosts");
     }
   }
   if (hosts.empty()) {
-    return usage("the hosts file lists no host");
+    return usage_error("the hosts file lists no host");
   }
   return hosts;
 }
@@ -192,27 +185,27 @@ common::Status apply(FleetCommandLine& cl, std::string_view name, const std::str
     cl.all = true;
   } else if (name == "--digest" && cl.action == "update") {
     if (!registry::is_valid_digest(value)) {
-      return usage("fleet update: --digest must look like sha256:<64 hex digits>");
+      return usage_error("fleet update: --digest must look like sha256:<64 hex digits>");
     }
     cl.digest = value;
   } else if (name == "--canary" && pacing) {
     auto n = parse_int(value);
     if (!n) {
-      return usage("fleet " + cl.action + ": --canary takes a number of hosts");
+      return usage_error("fleet " + cl.action + ": --canary takes a number of hosts");
     }
     cl.canary = *n;
   } else if ((name == "--max-concurrency" || name == "--max-errors") && pacing) {
     auto a = parse_amount(value);
     if (!a || (name == "--max-concurrency" && a->value == 0)) {
-      return usage("fleet " + cl.action + ": " + std::string(name) + " takes N or P% (for example 3 or 25%)");
+      return usage_error("fleet " + cl.action + ": " + std::string(name) + " takes N or P% (for example 3 or 25%)");
     }
     (name == "--max-concurrency" ? cl.max_concurrency : cl.max_errors) = *a;
   } else if (name == "--yes" && pacing) {
     cl.yes = true;
   } else if (name == "--url") {
-    return usage("fleet: the agents' URLs come from --hosts FILE, not --url");
+    return usage_error("fleet: the agents' URLs come from --hosts FILE, not --url");
   } else {
-    return usage("fleet " + cl.action + ": unknown option " + std::string(name));
+    return usage_error("fleet " + cl.action + ": unknown option " + std::string(name));
   }
   return {};
 }
@@ -237,13 +230,13 @@ common::Result<FleetCommandLine> parse_fleet_command_line(int argc, const char* 
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      return usage("");
+      return usage_error("");
     }
     if (!arg.starts_with("--") || arg == "-") {
       if (cl.action.empty()) {
         cl.action = arg;
         if (arg != "status" && arg != "check" && arg != "update" && arg != "rollback") {
-          return usage("fleet: unknown action '" + arg + "' (status, check, update, rollback)");
+          return usage_error("fleet: unknown action '" + arg + "' (status, check, update, rollback)");
         }
       } else {
         positional.push_back(std::move(arg));
@@ -251,7 +244,7 @@ common::Result<FleetCommandLine> parse_fleet_command_line(int argc, const char* 
       continue;
     }
     if (cl.action.empty()) {
-      return usage("fleet: say status, check, update or rollback first");
+      return usage_error("fleet: say status, check, update or rollback first");
     }
     std::string name = arg;
     std::optional<std::string> value;
@@ -262,37 +255,37 @@ common::Result<FleetCommandLine> parse_fleet_command_line(int argc, const char* 
     const bool takes_value = std::find(kValueFlags.begin(), kValueFlags.end(), name) != kValueFlags.end();
     if (takes_value && !value) {
       if (i + 1 >= argc) {
-        return usage("fleet " + cl.action + ": " + name + " needs a value");
+        return usage_error("fleet " + cl.action + ": " + name + " needs a value");
       }
       value = argv[++i];
     }
     if (!takes_value && value) {
-      return usage("fleet " + cl.action + ": " + name + " takes no value");
+      return usage_error("fleet " + cl.action + ": " + name + " takes no value");
     }
     if (auto st = apply(cl, name, value.value_or("")); !st) {
       return st.error();
     }
   }
   if (cl.action.empty()) {
-    return usage("fleet: say status, check, update or rollback");
+    return usage_error("fleet: say status, check, update or rollback");
   }
   if (cl.hosts_file.empty()) {
-    return usage("fleet " + cl.action + ": --hosts FILE is required (`-` for standard input)");
+    return usage_error("fleet " + cl.action + ": --hosts FILE is required (`-` for standard input)");
   }
   if (positional.size() > 1) {
-    return usage("fleet " + cl.action + ": one SERVICE at most");
+    return usage_error("fleet " + cl.action + ": one SERVICE at most");
   }
   if (!positional.empty()) {
     cl.service = positional.front();
   }
   if (cl.action == "update" && cl.all == cl.service.has_value()) {
-    return usage("fleet update: name a SERVICE or give --all");
+    return usage_error("fleet update: name a SERVICE or give --all");
   }
   if (cl.action == "update" && cl.all && cl.digest) {
-    return usage("fleet update: --digest goes with one SERVICE, not --all");
+    return usage_error("fleet update: --digest goes with one SERVICE, not --all");
   }
   if (cl.action == "rollback" && !cl.service) {
-    return usage("fleet rollback: name the SERVICE");
+    return usage_error("fleet rollback: name the SERVICE");
   }
   return cl;
 }

@@ -8,6 +8,7 @@
 #include "cli/fleet_rollout.hpp"
 #include "cli/render.hpp"
 #include "cli/swap_follower.hpp"
+#include "common/signal_io.hpp"
 #include "common/text.hpp"
 #include "http/client.hpp"
 
@@ -44,15 +45,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
+using common::kTuple;
+constexpr auto kHostRequestTimeout = std::chrono::seconds(30);
 constexpr auto kFollowEvery = std::chrono::seconds(1);
 constexpr auto kRedrawEvery = std::chrono::seconds(1);
 // A swap that has not ended after this long counts as failed (its agent keeps its own deadlines).
 constexpr auto kSwapDeadline = std::chrono::minutes(30);
 // GET /v1/swaps/{id} failing this long in a row makes the host unreachable.
 constexpr auto kUnreachableAfter = std::chrono::seconds(30);
-constexpr std::size_t kAnswerLimit = 16 * 1024 * 1024;
 constexpr std::size_t kMaxHostsFileBytes = 1024 * 1024;
 constexpr int kQueriesAtOnce = 16;
 
@@ -109,8 +109,6 @@ std::string text_of(const json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string service_path(const std::string& name) { return "/v1/services/" + common::url_encode(name); }
-
 struct Fleet {
   const FleetCommandLine* cl = nullptr;
   std::vector<FleetHost> hosts;
@@ -157,7 +155,7 @@ struct Fleet {
 net::awaitable<Reply> call(Fleet& f, std::size_t i, std::string method, std::string target, std::string body = {}) {
   Agent& agent = f.agents[i];
   http::Request req = api_request(f.token, std::move(method), std::move(target), std::move(body));
-  const http::Limits limits{kRequestTimeout, kAnswerLimit};
+  const http::Limits limits{kHostRequestTimeout, kApiAnswerLimit};
   auto res = co_await agent.client->request(std::move(req), limits);
   Reply r;
   if (!res) {

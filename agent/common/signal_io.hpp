@@ -1,14 +1,19 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <cstddef>
 #include <deque>
 #include <memory>
 
 namespace berth::common {
+
+// The completion token of berth's coroutines: co_await gives (error_code, results...) instead of throwing.
+inline constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 // Wakes every coroutine waiting on it; waiters re-check their condition.
 class Signal {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,8 +22,16 @@ int hex_digit(char c);
 
 bool starts_with(std::string_view s, std::string_view prefix);
 
-// Without the spaces and tabs at either end.
-std::string_view trim_blanks(std::string_view text);
+// `s` without the spaces and tabs at either end (HTTP's optional white space; also what berth trims
+// from labels and header values).
+std::string_view trim_blanks(std::string_view s);
+
+// Whether `s` is one or more ASCII digits.
+bool all_digits(std::string_view s);
+
+// A whole number written in decimal digits only (no sign, no space), at most `max`; nullopt for anything
+// else, an overflow included. The one number parser for text from the wire and from labels.
+std::optional<std::uint64_t> parse_unsigned(std::string_view s, std::uint64_t max = UINT64_MAX);
 
 // The parts between separators, empty ones included: "a::b" -> {"a", "", "b"}; "" -> {""}.
 std::vector<std::string_view> split(std::string_view text, char separator);

@@ -12,7 +12,7 @@ namespace berth::config {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 9> kUnits{
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 9> kSizeUnits{
     {{"B", 1},
      {"KB", 1000},
      {"MB", 1000 * 1000},
@@ -51,8 +51,9 @@ MinFreeParse parse_min_free(std::string_view text) {
     } else if (unit.empty() && number == 0) {
       amount_seen = true;
     } else {
-      const auto* found = std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& u) { return u.first == unit; });
-      if (found == kUnits.end()) {
+      const auto* found =
+          std::find_if(kSizeUnits.begin(), kSizeUnits.end(), [&](const auto& u) { return u.first == unit; });
+      if (found == kSizeUnits.end()) {
         return {std::nullopt, quoted + ": \"" + std::string(unit) +
                                   "\" is not a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, or % of the disk)"};
       }

@@ -1,3 +1,4 @@
+#include "common/signal_io.hpp"
 #include "config/address.hpp"
 #include "control/notifier.hpp"
 #include "control/notify.hpp"
@@ -22,7 +23,7 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+using common::kTuple;
 constexpr std::size_t kResponseLimit = 64 * 1024;
 
 struct Target {

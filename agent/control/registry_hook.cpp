@@ -1,5 +1,7 @@
 #include "control/registry_hook.hpp"
 
+#include "common/json_member.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -13,14 +15,6 @@ namespace {
 
 // A placeholder host so that a bare repository parses without Docker Hub's "library/" rule.
 constexpr std::string_view kPlaceholderHost = "registry.invalid/";
-
-std::string string_at(const json& object, const char* key) {
-  if (!object.is_object()) {
-    return {};
-  }
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
 
 bool valid_tag(const std::string& tag) {
   if (tag.empty()) {
@@ -37,8 +31,8 @@ void add_hint(std::vector<RegistryHint>& out, RegistryHint hint) {
 }
 
 common::Result<std::vector<RegistryHint>> from_docker_hub(const json& doc) {
-  const std::string repo = string_at(doc.at("repository"), "repo_name");
-  const std::string tag = doc.contains("push_data") ? string_at(doc.at("push_data"), "tag") : std::string{};
+  const std::string repo = common::string_member(doc.at("repository"), "repo_name");
+  const std::string tag = doc.contains("push_data") ? common::string_member(doc.at("push_data"), "tag") : std::string{};
   auto ref = registry::parse_reference(repo);
   if (repo.empty() || !ref || !ref->is_docker_hub() || !ref->digest.empty() || repo.find(':') != std::string::npos ||
       !valid_tag(tag)) {
@@ -48,14 +42,14 @@ common::Result<std::vector<RegistryHint>> from_docker_hub(const json& doc) {
 }
 
 bool is_manifest_push(const json& event) {
-  if (string_at(event, "action") != "push" || !event.contains("target")) {
+  if (common::string_member(event, "action") != "push" || !event.contains("target")) {
     return false;
   }
   const json& target = event.at("target");
-  if (!string_at(target, "tag").empty()) {
+  if (!common::string_member(target, "tag").empty()) {
     return true;
   }
-  const std::string media = string_at(target, "mediaType");
+  const std::string media = common::string_member(target, "mediaType");
   return media.find("manifest") != std::string::npos || media.find("image.index") != std::string::npos;
 }
 
@@ -65,13 +59,13 @@ common::Result<std::vector<RegistryHint>> from_distribution(const json& events) 
     if (!is_manifest_push(event)) {
       continue;
     }
-    const std::string repo = string_at(event.at("target"), "repository");
-    const std::string tag = string_at(event.at("target"), "tag");
+    const std::string repo = common::string_member(event.at("target"), "repository");
+    const std::string tag = common::string_member(event.at("target"), "tag");
     auto ref = registry::parse_reference(std::string(kPlaceholderHost) + repo);
     if (repo.empty() || !ref || ref->repository != repo || !valid_tag(tag)) {
       continue;
     }
-    std::string host = event.contains("request") ? string_at(event.at("request"), "host") : std::string{};
+    std::string host = event.contains("request") ? common::string_member(event.at("request"), "host") : std::string{};
     if (host.size() > registry::kMaxNameLength || host.find_first_of("/ ") != std::string::npos) {
       host.clear();
     }

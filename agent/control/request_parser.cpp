@@ -28,17 +28,10 @@ bool head_byte(char c) {
 }
 
 std::optional<std::size_t> parse_decimal(std::string_view s) {
-  if (s.empty() || s.size() > kMaxLengthDigits) {
+  if (s.size() > kMaxLengthDigits) {
     return std::nullopt;
   }
-  std::size_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') {
-      return std::nullopt;
-    }
-    v = v * 10 + static_cast<std::size_t>(c - '0');
-  }
-  return v;
+  return common::parse_unsigned(s);
 }
 
 }  // namespace

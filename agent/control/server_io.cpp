@@ -1,6 +1,7 @@
 // The control server's listeners: start-up checks (what is refused), the TLS context, the unix socket
 // with its mode and group, and the accept loops.
 #include "common/loopback.hpp"
+#include "common/signal_io.hpp"
 #include "config/address.hpp"
 #include "control/server_shared.hpp"
 #include "state/durable_file.hpp"
@@ -34,7 +35,7 @@ using namespace net::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+using common::kTuple;
 constexpr int kBacklog = 128;
 constexpr std::string_view kSocketGroup = "berth";
 // TLS 1.2 suites with forward secrecy and AEAD only; TLS 1.3 suites are OpenSSL's defaults (all good).

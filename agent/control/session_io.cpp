@@ -1,6 +1,7 @@
 // One connection of the control endpoint: TLS handshake, then requests read with deadlines and caps,
 // admitted by the pure admission check, answered by the backend, written with a deadline; GET /v1/events
 // turns the connection into a server-sent event stream, which ends when the token that opened it is revoked.
+#include "common/signal_io.hpp"
 #include "control/admission.hpp"
 #include "control/audit.hpp"
 #include "control/request_parser.hpp"
@@ -37,7 +38,7 @@ using namespace net::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+using common::kTuple;
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kLingerBytes = 256 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(1);

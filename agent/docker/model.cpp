@@ -1,18 +1,13 @@
 #include "docker/model.hpp"
 
+#include "common/json_member.hpp"
+
 namespace berth::docker {
 
 using common::ErrorKind;
 using nlohmann::json;
 
 namespace {
-
-std::string string_at(const json& j, const char* key) {
-  if (auto it = j.find(key); it != j.end() && it->is_string()) {
-    return it->get<std::string>();
-  }
-  return {};
-}
 
 std::map<std::string, std::string> labels_of(const json& j) {
   std::map<std::string, std::string> out;
@@ -46,13 +41,13 @@ common::Result<std::vector<ContainerSummary>> parse_container_list(const json& b
       return common::make_error(ErrorKind::kProtocol, "container list entry is not an object");
     }
     ContainerSummary c;
-    c.id = string_at(item, "Id");
+    c.id = common::string_member(item, "Id");
     if (auto it = item.find("Names"); it != item.end() && it->is_array() && !it->empty() && (*it)[0].is_string()) {
       c.name = strip_slash((*it)[0].get<std::string>());
     }
-    c.image = string_at(item, "Image");
-    c.image_id = string_at(item, "ImageID");
-    c.state = string_at(item, "State");
+    c.image = common::string_member(item, "Image");
+    c.image_id = common::string_member(item, "ImageID");
+    c.state = common::string_member(item, "State");
     if (auto it = item.find("Labels"); it != item.end()) {
       c.labels = labels_of(*it);
     }
@@ -69,28 +64,28 @@ common::Result<ContainerState> parse_container_state(const json& inspect) {
     return common::make_error(ErrorKind::kProtocol, "container inspect is not an object with an Id");
   }
   ContainerState s;
-  s.id = string_at(inspect, "Id");
-  s.name = strip_slash(string_at(inspect, "Name"));
-  s.image_id = string_at(inspect, "Image");
+  s.id = common::string_member(inspect, "Id");
+  s.name = strip_slash(common::string_member(inspect, "Name"));
+  s.image_id = common::string_member(inspect, "Image");
   if (auto it = inspect.find("RestartCount"); it != inspect.end() && it->is_number_integer()) {
     s.restart_count = it->get<int>();
   }
   if (auto cfg = inspect.find("Config"); cfg != inspect.end() && cfg->is_object()) {
-    s.image = string_at(*cfg, "Image");
+    s.image = common::string_member(*cfg, "Image");
     if (auto it = cfg->find("Labels"); it != cfg->end()) {
       s.labels = labels_of(*it);
     }
   }
   if (auto st = inspect.find("State"); st != inspect.end() && st->is_object()) {
-    s.status = string_at(*st, "Status");
+    s.status = common::string_member(*st, "Status");
     s.running = st->value("Running", false);
     s.restarting = st->value("Restarting", false);
     s.exit_code = st->value("ExitCode", 0);
-    s.started_at = string_at(*st, "StartedAt");
+    s.started_at = common::string_member(*st, "StartedAt");
     if (auto h = st->find("Health"); h != st->end() && h->is_object()) {
-      s.health = string_at(*h, "Status");
+      s.health = common::string_member(*h, "Status");
       if (auto log = h->find("Log"); log != h->end() && log->is_array() && !log->empty() && log->back().is_object()) {
-        s.health_output = string_at(log->back(), "Output");
+        s.health_output = common::string_member(log->back(), "Output");
       }
     }
   }

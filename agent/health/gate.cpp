@@ -1,5 +1,7 @@
 #include "health/gate.hpp"
 
+#include "common/json_member.hpp"
+
 #include "common/text.hpp"
 
 #include <algorithm>
@@ -40,11 +42,6 @@ std::string with_output(std::string text, const ProbeResult& r) {
     text += " (output: \"" + excerpt + "\")";
   }
   return text;
-}
-
-std::string string_at(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -96,8 +93,8 @@ common::Result<ContainerObservation> observation_from_inspect(const json& inspec
   if (const auto ec = st->find("ExitCode"); ec != st->end() && ec->is_number_integer()) {
     c.exit_code = ec->get<int>();
   }
-  c.started_at = string_at(*st, "StartedAt");
-  c.error = common::printable_text(string_at(*st, "Error"));
+  c.started_at = common::string_member(*st, "StartedAt");
+  c.error = common::printable_text(common::string_member(*st, "Error"));
   return c;
 }
 

@@ -22,33 +22,13 @@ common::Error invalid(std::string message) {
 
 std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// A whole number from `low` to `high`, written in at most 9 digits.
+// A whole number from `low` to `high` (both at least 0).
 std::optional<int> number_in(std::string_view s, int low, int high) {
-  if (!all_digits(s) || s.size() > 9) {
+  const auto v = common::parse_unsigned(s, static_cast<std::uint64_t>(high));
+  if (!v || *v < static_cast<std::uint64_t>(low)) {
     return std::nullopt;
   }
-  int v = 0;
-  for (char c : s) {
-    v = v * 10 + (c - '0');
-  }
-  if (v < low || v > high) {
-    return std::nullopt;
-  }
-  return v;
+  return static_cast<int>(*v);
 }
 
 bool host_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_'; }
@@ -139,7 +119,7 @@ common::Result<std::vector<std::string>> ecs_command(const json& hc) {
   if (command[0] != "CMD" && command[0] != "CMD-SHELL") {
     return invalid(R"(healthCheck.command must start with "CMD" or "CMD-SHELL", not )" + in_quotes(command[0]));
   }
-  if (command.size() < 2 || trim(join(command, 1)).empty()) {
+  if (command.size() < 2 || common::trim_blanks(join(command, 1)).empty()) {
     return invalid("healthCheck.command " + in_quotes(command[0]) + " has nothing to run");
   }
   return command;
@@ -238,7 +218,7 @@ common::Result<StatusRange> parse_status_expect(std::string_view text) {
 
 common::Result<ProbeSpec> parse_probe_label(std::string_view value, std::string_view expect) {
   const std::string whole = in_quotes(value);
-  const std::string_view text = trim(value);
+  const std::string_view text = common::trim_blanks(value);
   ProbeSpec spec;
   if (common::iequals(text, "none")) {
     spec.kind = ProbeKind::kRunning;

@@ -1,3 +1,4 @@
+#include "common/signal_io.hpp"
 #include "health/runner.hpp"
 
 #include "common/text.hpp"
@@ -25,7 +26,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+using common::kTuple;
 
 // The output is whatever the container or the service wrote: any bytes, kept as printable text.
 ProbeResult result(ProbeStatus status, const std::string& detail, std::string_view output = {}) {
@@ -103,12 +104,12 @@ net::awaitable<ProbeResult> http_probe(const ProbeSpec& spec) {
 net::awaitable<boost::system::error_code> tcp_connect(const std::string& host, std::uint16_t port) {
   const auto ex = co_await net::this_coro::executor;
   net::ip::tcp::resolver resolver(ex);
-  auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kUseTuple);
+  auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kTuple);
   if (rec) {
     co_return rec;
   }
   net::ip::tcp::socket socket(ex);
-  auto [ec, connected] = co_await net::async_connect(socket, endpoints, kUseTuple);
+  auto [ec, connected] = co_await net::async_connect(socket, endpoints, kTuple);
   (void)connected;
   boost::system::error_code ignored;
   socket.close(ignored);

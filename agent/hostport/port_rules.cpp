@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
-
 namespace berth::hostport {
 
 using nlohmann::json;
@@ -72,28 +70,6 @@ std::optional<Attachment> attachment_of(const json& inspect) {
     return std::nullopt;
   }
   return a;
-}
-
-bool is_ipv4(std::string_view text) {
-  int parts = 0;
-  while (!text.empty()) {
-    const auto dot = text.find('.');
-    const std::string_view part = text.substr(0, dot);
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || part.size() > 3 || ec != std::errc() || end != part.data() + part.size() || value > 255) {
-      return false;
-    }
-    ++parts;
-    if (dot == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(dot + 1);
-    if (text.empty()) {
-      return false;
-    }
-  }
-  return parts == 4;
 }
 
 common::Result<PortMap> parse_map_listing(std::string_view nft_json) {

@@ -15,6 +15,7 @@
 // element moves new connections at once; conntrack keeps open ones on the container they began with.
 
 #include "common/error.hpp"
+#include "config/address.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +60,6 @@ struct Attachment {
 std::optional<Attachment> attachment_of(const nlohmann::json& inspect);
 
 // `a.b.c.d` with each part 0-255: an address nft takes as it is.
-bool is_ipv4(std::string_view text);
+using config::is_ipv4;
 
 }  // namespace berth::hostport

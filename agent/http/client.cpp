@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "common/signal_io.hpp"
 
 #include "common/text.hpp"
 #include "common/version.hpp"
@@ -29,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
+using common::kTuple;
 constexpr std::size_t kHeaderLimit = 64 * 1024;
 constexpr std::size_t kErrorBodyLimit = 1024 * 1024;
 constexpr std::size_t kMaxIdle = 8;
@@ -214,7 +215,7 @@ net::awaitable<Result<std::unique_ptr<Client::Connection>>> Client::connect(Cloc
     case Endpoint::Kind::kUnixSocket: {
       UnixStream s(executor_);
       s.expires_at(deadline);
-      auto [ec] = co_await s.async_connect(net::local::stream_protocol::endpoint(endpoint_.host), kUseTuple);
+      auto [ec] = co_await s.async_connect(net::local::stream_protocol::endpoint(endpoint_.host), kTuple);
       if (ec) {
         co_return transport_error(ec, "connect to", endpoint_);
       }
@@ -224,13 +225,13 @@ net::awaitable<Result<std::unique_ptr<Client::Connection>>> Client::connect(Cloc
     case Endpoint::Kind::kTcp:
     case Endpoint::Kind::kTls: {
       net::ip::tcp::resolver resolver(executor_);
-      auto [rec, results] = co_await resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port), kUseTuple);
+      auto [rec, results] = co_await resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port), kTuple);
       if (rec) {
         co_return transport_error(rec, "resolve", endpoint_);
       }
       TcpStream tcp(executor_);
       tcp.expires_at(deadline);
-      auto [cec, ep] = co_await tcp.async_connect(results, kUseTuple);
+      auto [cec, ep] = co_await tcp.async_connect(results, kTuple);
       if (cec) {
         co_return transport_error(cec, "connect to", endpoint_);
       }
@@ -248,7 +249,7 @@ net::awaitable<Result<std::unique_ptr<Client::Connection>>> Client::connect(Cloc
       if (session_ && SSL_set_session(tls.native_handle(), static_cast<SSL_SESSION*>(session_.get())) != 1) {
         session_.reset();
       }
-      auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, kUseTuple);
+      auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, kTuple);
       if (hec) {
         session_.reset();  // perhaps the server no longer takes it: the next connection starts afresh
         co_return transport_error(hec, "TLS handshake with", endpoint_);
@@ -273,7 +274,7 @@ net::awaitable<Result<Response>> exchange(Stream& s, beast::flat_buffer& buffer,
                                           std::size_t body_limit, const Endpoint& ep, bool& keep_alive,
                                           bool& answered) {
   lowest(s).expires_at(deadline);
-  auto [wec, wn] = co_await bhttp::async_write(s, req, kUseTuple);
+  auto [wec, wn] = co_await bhttp::async_write(s, req, kTuple);
   if (wec) {
     co_return transport_error(wec, "send request to", ep);
   }
@@ -283,7 +284,7 @@ net::awaitable<Result<Response>> exchange(Stream& s, beast::flat_buffer& buffer,
   if (req.method() == bhttp::verb::head) {
     parser.skip(true);
   }
-  auto [rec, rn] = co_await bhttp::async_read(s, buffer, parser, kUseTuple);
+  auto [rec, rn] = co_await bhttp::async_read(s, buffer, parser, kTuple);
   answered = parser.got_some();
   if (rec) {
     co_return transport_error(rec, "read response from", ep);
@@ -304,13 +305,13 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
   const auto total_deadline = start + limits.total_timeout;
   auto expire_by = [&](Clock::time_point t) { lowest(s).expires_at(bounded ? std::min(t, total_deadline) : t); };
   expire_by(start + limits.header_timeout);
-  auto [wec, wn] = co_await bhttp::async_write(s, req, kUseTuple);
+  auto [wec, wn] = co_await bhttp::async_write(s, req, kTuple);
   if (wec) {
     co_return transport_error(wec, "send request to", ep);
   }
   bhttp::response_parser<bhttp::empty_body> head;
   head.header_limit(kHeaderLimit);
-  auto [hec, hn] = co_await bhttp::async_read_header(s, buffer, head, kUseTuple);
+  auto [hec, hn] = co_await bhttp::async_read_header(s, buffer, head, kTuple);
   if (hec) {
     co_return transport_error(hec, "read response headers from", ep);
   }
@@ -319,7 +320,7 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
     bhttp::response_parser<bhttp::string_body> rest(std::move(head));
     rest.body_limit(kErrorBodyLimit);
     expire_by(Clock::now() + limits.header_timeout);
-    auto [bec, bn] = co_await bhttp::async_read(s, buffer, rest, kUseTuple);
+    auto [bec, bn] = co_await bhttp::async_read(s, buffer, rest, kTuple);
     if (bec) {
       co_return transport_error(bec, "read error response from", ep);
     }
@@ -340,7 +341,7 @@ net::awaitable<Result<Response>> exchange_streaming(Stream& s, beast::flat_buffe
       lowest(s).expires_never();
     }
     // read_some returns as soon as a piece of body arrived: events trickle in one at a time.
-    auto [ec, n] = co_await bhttp::async_read_some(s, buffer, body, kUseTuple);
+    auto [ec, n] = co_await bhttp::async_read_some(s, buffer, body, kTuple);
     if (ec == bhttp::error::need_buffer) {
       ec = {};
     }

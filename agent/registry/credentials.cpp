@@ -1,5 +1,7 @@
 #include "registry/credentials.hpp"
 
+#include "common/json_member.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -63,11 +65,6 @@ std::optional<Member> find_for_registry(const json& object, std::string_view reg
   return std::nullopt;
 }
 
-std::string string_field(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string trim_nul(std::string_view s) {
   while (!s.empty() && s.front() == '\0') {
     s.remove_prefix(1);
@@ -104,11 +101,11 @@ Result<Credential> decode_auth_entry(const json& entry, std::string_view key) {
   if (!entry.is_object()) {
     return credential;
   }
-  credential.username = string_field(entry, "username");
-  credential.password = string_field(entry, "password");
-  credential.identity_token = string_field(entry, "identitytoken");
-  credential.registry_token = string_field(entry, "registrytoken");
-  if (const std::string auth = string_field(entry, "auth"); !auth.empty()) {
+  credential.username = common::string_member(entry, "username");
+  credential.password = common::string_member(entry, "password");
+  credential.identity_token = common::string_member(entry, "identitytoken");
+  credential.registry_token = common::string_member(entry, "registrytoken");
+  if (const std::string auth = common::string_member(entry, "auth"); !auth.empty()) {
     const auto decoded = common::base64_decode(auth);
     const std::string where = "docker config: auths[\"" + std::string(key.substr(0, 200)) + "\"].auth";
     if (!decoded) {
@@ -124,7 +121,7 @@ Result<Credential> decode_auth_entry(const json& entry, std::string_view key) {
   return credential;
 }
 
-std::string first_line(std::string_view text) {
+std::string helper_message_line(std::string_view text) {
   text = text.substr(0, text.find('\n'));
   while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) {
     text.remove_suffix(1);
@@ -192,7 +189,7 @@ Result<std::optional<Credential>> parse_helper_output(std::string_view stdout_te
     if (lower_ascii(stdout_text).find(kNotFoundMessage) != std::string::npos) {
       return std::optional<Credential>();
     }
-    const std::string message = first_line(stdout_text);
+    const std::string message = helper_message_line(stdout_text);
     return make_error(ErrorKind::kUnavailable, who + " failed (exit status " + std::to_string(exit_status) + ")" +
                                                    (message.empty() ? std::string() : ": " + message));
   }
@@ -200,8 +197,8 @@ Result<std::optional<Credential>> parse_helper_output(std::string_view stdout_te
   if (answer.is_discarded() || !answer.is_object()) {
     return make_error(ErrorKind::kProtocol, who + ": the output is not a JSON object");
   }
-  const std::string username = string_field(answer, "Username");
-  const std::string secret = string_field(answer, "Secret");
+  const std::string username = common::string_member(answer, "Username");
+  const std::string secret = common::string_member(answer, "Secret");
   if (secret.empty()) {
     return std::optional<Credential>();
   }

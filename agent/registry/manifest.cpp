@@ -1,5 +1,7 @@
 #include "registry/manifest.hpp"
 
+#include "common/json_member.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -14,6 +16,7 @@ namespace {
 
 using common::ErrorKind;
 using common::make_error;
+using common::trim_blanks;
 using nlohmann::json;
 
 constexpr std::string_view kAttestationAnnotation = "vnd.docker.reference.type";
@@ -65,11 +68,6 @@ std::optional<int> arm64_rank(std::pair<int, int> want, std::pair<int, int> have
   return have.second <= top ? std::optional<int>(want.second + 1 + (top - have.second)) : std::nullopt;
 }
 
-std::string string_field(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 bool is_attestation(const IndexEntry& entry) {
   const auto it = entry.annotations.find(std::string(kAttestationAnnotation));
   if (it != entry.annotations.end() && it->second == kAttestationManifest) {
@@ -94,14 +92,15 @@ Result<Index> parse_index_entries(const json& doc, std::string media_type) {
       return protocol("manifest index entry " + std::to_string(n) + " is not an object");
     }
     IndexEntry entry;
-    entry.media_type = media_type_essence(string_field(item, "mediaType"));
-    entry.digest = string_field(item, "digest");
+    entry.media_type = media_type_essence(common::string_member(item, "mediaType"));
+    entry.digest = common::string_member(item, "digest");
     if (const auto size = item.find("size"); size != item.end() && size->is_number_integer()) {
       entry.size = std::max<std::int64_t>(0, size->get<std::int64_t>());
     }
     if (const auto platform = item.find("platform"); platform != item.end() && platform->is_object()) {
-      entry.platform = Platform{string_field(*platform, "os"), string_field(*platform, "architecture"),
-                                string_field(*platform, "variant")};
+      entry.platform =
+          Platform{common::string_member(*platform, "os"), common::string_member(*platform, "architecture"),
+                   common::string_member(*platform, "variant")};
     }
     if (const auto annotations = item.find("annotations"); annotations != item.end() && annotations->is_object()) {
       for (const auto& [key, value] : annotations->items()) {
@@ -285,7 +284,7 @@ Result<Manifest> parse_manifest(std::string_view body, std::string_view content_
     return protocol("manifest is not a JSON object");
   }
   const std::string header_type = media_type_essence(content_type);
-  const std::string body_type = media_type_essence(string_field(doc, "mediaType"));
+  const std::string body_type = media_type_essence(common::string_member(doc, "mediaType"));
   if (const auto version = doc.find("schemaVersion"); version != doc.end() && *version == 1) {
     return protocol("schema 1 manifests are not supported (Docker refuses to pull them too)");
   }
@@ -319,7 +318,7 @@ Result<Manifest> parse_manifest(std::string_view body, std::string_view content_
     return manifest;
   }
   if (const auto config = doc.find("config"); config != doc.end() && config->is_object()) {
-    manifest.config_digest = string_field(*config, "digest");
+    manifest.config_digest = common::string_member(*config, "digest");
     if (!manifest.config_digest.empty() && !is_valid_digest(manifest.config_digest)) {
       return protocol("manifest config has an invalid digest");
     }

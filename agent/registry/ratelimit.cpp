@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <string>
 #include <vector>
 
@@ -12,18 +11,11 @@ namespace berth::registry {
 namespace {
 
 using namespace std::chrono_literals;
+using common::parse_unsigned;
+using common::trim_blanks;
 
 // Delays beyond this are nonsense from a registry; clamping keeps the arithmetic far from overflow.
 constexpr std::uint64_t kMaxDelaySeconds = 365ULL * 24 * 3600;
-
-std::optional<std::uint64_t> parse_unsigned(std::string_view s) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 std::vector<std::string_view> split_date(std::string_view value) {
   std::vector<std::string_view> out;
@@ -78,9 +70,9 @@ std::optional<std::chrono::seconds> time_of_day(std::string_view t) {
 }  // namespace
 
 std::optional<RateLimitValue> parse_rate_limit_value(std::string_view value) {
-  value = common::trim_blanks(value.substr(0, value.find(',')));
+  value = trim_blanks(value.substr(0, value.find(',')));
   const std::size_t semicolon = value.find(';');
-  const auto count = parse_unsigned(common::trim_blanks(value.substr(0, semicolon)));
+  const auto count = parse_unsigned(trim_blanks(value.substr(0, semicolon)));
   if (!count) {
     return std::nullopt;
   }
@@ -88,14 +80,14 @@ std::optional<RateLimitValue> parse_rate_limit_value(std::string_view value) {
   std::string_view params = semicolon == std::string_view::npos ? std::string_view() : value.substr(semicolon + 1);
   while (!params.empty()) {
     const std::size_t next = params.find(';');
-    const std::string_view param = common::trim_blanks(params.substr(0, next));
+    const std::string_view param = trim_blanks(params.substr(0, next));
     params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
     const std::size_t eq = param.find('=');
     if (eq == std::string_view::npos) {
       continue;
     }
-    if (common::iequals(common::trim_blanks(param.substr(0, eq)), "w")) {
-      const auto window = parse_unsigned(common::trim_blanks(param.substr(eq + 1)));
+    if (common::iequals(trim_blanks(param.substr(0, eq)), "w")) {
+      const auto window = parse_unsigned(trim_blanks(param.substr(eq + 1)));
       if (!window || *window > kMaxDelaySeconds) {
         return std::nullopt;
       }
@@ -115,7 +107,7 @@ std::optional<RateLimitBudget> parse_rate_limit(std::string_view limit, std::str
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view value) {
-  const auto parts = split_date(common::trim_blanks(value));
+  const auto parts = split_date(trim_blanks(value));
   std::string_view day;
   std::string_view month;
   std::string_view year;
@@ -160,7 +152,7 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::chrono::system_clock::time_point now) {
-  value = common::trim_blanks(value);
+  value = trim_blanks(value);
   if (!value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     const auto seconds = parse_unsigned(value);
     return std::chrono::seconds(std::min(seconds.value_or(kMaxDelaySeconds), kMaxDelaySeconds));

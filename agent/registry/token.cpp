@@ -1,5 +1,7 @@
 #include "registry/token.hpp"
 
+#include "common/json_member.hpp"
+
 #include "common/text.hpp"
 #include "config/address.hpp"
 
@@ -40,11 +42,6 @@ void append_param(std::string& out, bool& first, std::string_view key, std::stri
   out += key;
   out += '=';
   out += common::url_encode(value);
-}
-
-std::string string_field(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // The bytes of an IPv4 or IPv6 literal, an IPv4-mapped IPv6 address as IPv4; empty for a name.
@@ -205,9 +202,9 @@ Result<BearerToken> parse_token_response(std::string_view body) {
     return make_error(ErrorKind::kProtocol, "token response is not a JSON object");
   }
   BearerToken token;
-  token.token = string_field(doc, "access_token");
+  token.token = common::string_member(doc, "access_token");
   if (token.token.empty()) {
-    token.token = string_field(doc, "token");
+    token.token = common::string_member(doc, "token");
   }
   if (token.token.empty()) {
     return make_error(ErrorKind::kProtocol, "token response has neither \"token\" nor \"access_token\"");
@@ -227,7 +224,7 @@ Result<BearerToken> parse_token_response(std::string_view body) {
       token.expires_in = std::chrono::seconds(static_cast<std::int64_t>(seconds));
     }
   }
-  token.refresh_token = string_field(doc, "refresh_token");
+  token.refresh_token = common::string_member(doc, "refresh_token");
   return token;
 }
 

@@ -97,14 +97,14 @@ std::vector<const char*> argv_of(std::initializer_list<const char*> args) {
   return argv;
 }
 
-common::Result<FleetCommandLine> parse(std::initializer_list<const char*> args) {
+common::Result<FleetCommandLine> parse_fleet(std::initializer_list<const char*> args) {
   auto argv = argv_of(args);
   return parse_fleet_command_line(static_cast<int>(argv.size()), argv.data());
 }
 
 TEST(FleetCommandLine, ReadsTheRolloutFlags) {
-  auto cl = parse({"update", "--hosts", "fleet.txt", "web", "--canary", "1", "--max-concurrency=30%", "--max-errors",
-                   "2", "--yes", "--json", "--token-file", "/t"});
+  auto cl = parse_fleet({"update", "--hosts", "fleet.txt", "web", "--canary", "1", "--max-concurrency=30%",
+                         "--max-errors", "2", "--yes", "--json", "--token-file", "/t"});
   ASSERT_TRUE(cl) << cl.error().message;
   EXPECT_EQ(cl->action, "update");
   EXPECT_EQ(cl->hosts_file, "fleet.txt");
@@ -116,14 +116,14 @@ TEST(FleetCommandLine, ReadsTheRolloutFlags) {
   EXPECT_TRUE(cl->yes);
   EXPECT_TRUE(cl->client.json);
   EXPECT_EQ(cl->client.token_file, "/t");
-  auto stdin_hosts = parse({"status", "--hosts", "-"});
+  auto stdin_hosts = parse_fleet({"status", "--hosts", "-"});
   ASSERT_TRUE(stdin_hosts) << stdin_hosts.error().message;
   EXPECT_EQ(stdin_hosts->hosts_file, "-");
   EXPECT_FALSE(stdin_hosts->service);
 }
 
 TEST(FleetCommandLine, DefaultsAreOneHostAtATimeStoppingAtTheFirstFailure) {
-  auto cl = parse({"rollback", "--hosts", "f", "web"});
+  auto cl = parse_fleet({"rollback", "--hosts", "f", "web"});
   ASSERT_TRUE(cl) << cl.error().message;
   EXPECT_EQ(cl->canary, 0);
   EXPECT_EQ(concurrency_for(cl->max_concurrency, 10), 1);
@@ -158,7 +158,7 @@ TEST(FleetCommandLine, UsageErrors) {
     ASSERT_FALSE(cl) << says;
     EXPECT_NE(cl.error().message.find(says), std::string::npos) << cl.error().message;
   }
-  auto help = parse({"update", "--help"});
+  auto help = parse_fleet({"update", "--help"});
   ASSERT_FALSE(help);
   EXPECT_TRUE(help.error().message.empty());
 }

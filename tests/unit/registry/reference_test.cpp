@@ -9,13 +9,13 @@ namespace {
 
 const std::string kDigest = "sha256:" + std::string(64, 'a');
 
-ImageReference parse_ok(std::string_view text) {
+ImageReference reference_of(std::string_view text) {
   auto r = parse_reference(text);
   EXPECT_TRUE(r.has_value()) << text << ": " << (r.has_value() ? "" : r.error().message);
   return r.has_value() ? *r : ImageReference{};
 }
 
-std::string parse_error(std::string_view text) {
+std::string reference_error(std::string_view text) {
   auto r = parse_reference(text);
   EXPECT_FALSE(r.has_value()) << text << " parsed as " << (r.has_value() ? r->full() : "");
   if (r.has_value()) {
@@ -71,7 +71,7 @@ TEST(ParseReference, NormalisesLikeDocker) {
       {"nginx:Latest-RC.1", "docker.io", "library/nginx", "Latest-RC.1", ""},
   };
   for (const auto& c : cases) {
-    const ImageReference ref = parse_ok(c.input);
+    const ImageReference ref = reference_of(c.input);
     EXPECT_EQ(ref.registry, c.registry) << c.input;
     EXPECT_EQ(ref.repository, c.repository) << c.input;
     EXPECT_EQ(ref.tag, c.tag) << c.input;
@@ -80,45 +80,47 @@ TEST(ParseReference, NormalisesLikeDocker) {
 }
 
 TEST(ParseReference, Sha384AndSha512DigestsAreAccepted) {
-  EXPECT_EQ(parse_ok("a@sha384:" + std::string(96, '0')).digest, "sha384:" + std::string(96, '0'));
-  EXPECT_EQ(parse_ok("a@sha512:" + std::string(128, 'f')).digest, "sha512:" + std::string(128, 'f'));
+  EXPECT_EQ(reference_of("a@sha384:" + std::string(96, '0')).digest, "sha384:" + std::string(96, '0'));
+  EXPECT_EQ(reference_of("a@sha512:" + std::string(128, 'f')).digest, "sha512:" + std::string(128, 'f'));
 }
 
 TEST(ParseReference, RejectsWithAClearReason) {
-  EXPECT_EQ(parse_error("Foo"), "invalid reference \"Foo\": repository name must be lowercase");
-  EXPECT_EQ(parse_error("docker.io/Acme/web"),
+  EXPECT_EQ(reference_error("Foo"), "invalid reference \"Foo\": repository name must be lowercase");
+  EXPECT_EQ(reference_error("docker.io/Acme/web"),
             "invalid reference \"docker.io/Acme/web\": repository name must be lowercase");
-  EXPECT_EQ(parse_error("acme/Web"), "invalid reference \"acme/Web\": repository name must be lowercase");
-  EXPECT_EQ(parse_error(""), "invalid reference \"\": reference is empty");
-  EXPECT_EQ(parse_error(std::string(64, 'a')),
+  EXPECT_EQ(reference_error("acme/Web"), "invalid reference \"acme/Web\": repository name must be lowercase");
+  EXPECT_EQ(reference_error(""), "invalid reference \"\": reference is empty");
+  EXPECT_EQ(reference_error(std::string(64, 'a')),
             "invalid reference \"" + std::string(64, 'a') +
                 "\": a 64-character hexadecimal string is an image ID, not a repository name");
-  EXPECT_EQ(parse_error("nginx:"), "invalid reference \"nginx:\": tag is empty after ':'");
-  EXPECT_EQ(parse_error("nginx@"), "invalid reference \"nginx@\": digest is empty after '@'");
-  EXPECT_EQ(parse_error(":tag"), "invalid reference \":tag\": repository name is empty");
-  EXPECT_EQ(parse_error("@" + kDigest), "invalid reference \"@" + kDigest + "\": repository name is empty");
-  EXPECT_EQ(parse_error("nginx:-x"),
+  EXPECT_EQ(reference_error("nginx:"), "invalid reference \"nginx:\": tag is empty after ':'");
+  EXPECT_EQ(reference_error("nginx@"), "invalid reference \"nginx@\": digest is empty after '@'");
+  EXPECT_EQ(reference_error(":tag"), "invalid reference \":tag\": repository name is empty");
+  EXPECT_EQ(reference_error("@" + kDigest), "invalid reference \"@" + kDigest + "\": repository name is empty");
+  EXPECT_EQ(reference_error("nginx:-x"),
             "invalid reference \"nginx:-x\": invalid tag \"-x\": a tag is 1 to 128 letters, digits, '_', '.' or '-' "
             "and does not start with '.' or '-'");
-  EXPECT_EQ(parse_error("nginx@md5:" + std::string(32, 'a')),
+  EXPECT_EQ(reference_error("nginx@md5:" + std::string(32, 'a')),
             "invalid reference \"nginx@md5:" + std::string(32, 'a') +
                 "\": unsupported digest algorithm \"md5\" (sha256, sha384 or sha512)");
-  EXPECT_EQ(parse_error("nginx@sha256:abc"),
+  EXPECT_EQ(reference_error("nginx@sha256:abc"),
             "invalid reference \"nginx@sha256:abc\": digest \"sha256:abc\" must have 64 hex digits after the ':'");
-  EXPECT_EQ(parse_error("nginx@sha256:" + std::string(64, 'A')),
+  EXPECT_EQ(reference_error("nginx@sha256:" + std::string(64, 'A')),
             "invalid reference \"nginx@sha256:" + std::string(64, 'A') + "\": digest \"sha256:" + std::string(64, 'A') +
                 "\" must be lower-case hex");
-  EXPECT_EQ(parse_error("nginx@sha256:" + std::string(64, 'g')),
+  EXPECT_EQ(reference_error("nginx@sha256:" + std::string(64, 'g')),
             "invalid reference \"nginx@sha256:" + std::string(64, 'g') + "\": digest \"sha256:" + std::string(64, 'g') +
                 "\" must be hexadecimal after the ':'");
-  EXPECT_EQ(parse_error("nginx@" + std::string(64, 'a')), "invalid reference \"nginx@" + std::string(64, 'a') +
-                                                              "\": digest \"" + std::string(64, 'a') +
-                                                              "\" must be <algorithm>:<hex>");
-  EXPECT_EQ(parse_error("reg:abc/app"), "invalid reference \"reg:abc/app\": invalid registry host \"reg:abc\"");
-  EXPECT_EQ(parse_error("-bad.host/app"), "invalid reference \"-bad.host/app\": invalid registry host \"-bad.host\"");
-  EXPECT_EQ(parse_error("a//b"), "invalid reference \"a//b\": repository name has an empty path component");
-  EXPECT_EQ(parse_error("acme/web/"), "invalid reference \"acme/web/\": repository name has an empty path component");
-  EXPECT_EQ(parse_error("acme/-web"),
+  EXPECT_EQ(reference_error("nginx@" + std::string(64, 'a')), "invalid reference \"nginx@" + std::string(64, 'a') +
+                                                                  "\": digest \"" + std::string(64, 'a') +
+                                                                  "\" must be <algorithm>:<hex>");
+  EXPECT_EQ(reference_error("reg:abc/app"), "invalid reference \"reg:abc/app\": invalid registry host \"reg:abc\"");
+  EXPECT_EQ(reference_error("-bad.host/app"),
+            "invalid reference \"-bad.host/app\": invalid registry host \"-bad.host\"");
+  EXPECT_EQ(reference_error("a//b"), "invalid reference \"a//b\": repository name has an empty path component");
+  EXPECT_EQ(reference_error("acme/web/"),
+            "invalid reference \"acme/web/\": repository name has an empty path component");
+  EXPECT_EQ(reference_error("acme/-web"),
             "invalid reference \"acme/-web\": invalid repository name component \"-web\": use lower-case letters and "
             "digits separated by '.', '_', '__' or '-'");
 }
@@ -147,39 +149,39 @@ TEST(ParseReference, RejectsMalformedInput) {
       "a.b-c__d/app",  // "_" is not allowed in a host
   };
   for (const auto& b : bad) {
-    parse_error(b);
+    reference_error(b);
   }
-  parse_ok("nginx:" + std::string(128, 'a'));
+  reference_of("nginx:" + std::string(128, 'a'));
 }
 
 TEST(ParseReference, QuotesControlBytesAndCutsLongInputInMessages) {
-  EXPECT_EQ(parse_error(std::string("a\nb\"")),
+  EXPECT_EQ(reference_error(std::string("a\nb\"")),
             "invalid reference \"a\\x0ab\\x22\": invalid repository name component "
             "\"a\\x0ab\\x22\": use lower-case letters and digits separated by "
             "'.', '_', '__' or '-'");
-  const std::string message = parse_error(std::string(2000, 'a'));
+  const std::string message = reference_error(std::string(2000, 'a'));
   EXPECT_EQ(message, "invalid reference \"" + std::string(100, 'a') + "...\": longer than 1024 characters");
 }
 
 TEST(ParseReference, NameLengthLimitIs255IncludingTheRegistry) {
   // docker.io/ (10) + library/ (8) + 237 = 255
-  parse_ok(std::string(237, 'a'));
-  EXPECT_EQ(parse_error(std::string(238, 'a')),
+  reference_of(std::string(237, 'a'));
+  EXPECT_EQ(reference_error(std::string(238, 'a')),
             "invalid reference \"" + std::string(100, 'a') + "...\": repository name is longer than 255 characters");
-  parse_ok("r.io/" + std::string(250, 'b'));
-  parse_error("r.io/" + std::string(251, 'b'));
+  reference_of("r.io/" + std::string(250, 'b'));
+  reference_error("r.io/" + std::string(251, 'b'));
 }
 
 TEST(ParseReference, SixtyFourHexIsOnlyRejectedAsAWholeName) {
-  parse_error(std::string(64, '0'));
-  parse_ok(std::string(63, '0'));
-  parse_ok(std::string(65, '0'));
-  parse_ok("acme/" + std::string(64, '0'));
-  parse_ok(std::string(64, '0') + ":tag");
+  reference_error(std::string(64, '0'));
+  reference_of(std::string(63, '0'));
+  reference_of(std::string(65, '0'));
+  reference_of("acme/" + std::string(64, '0'));
+  reference_of(std::string(64, '0') + ":tag");
 }
 
 TEST(ImageReference, Helpers) {
-  const ImageReference hub = parse_ok("nginx:1.25");
+  const ImageReference hub = reference_of("nginx:1.25");
   EXPECT_TRUE(hub.is_docker_hub());
   EXPECT_EQ(hub.api_host(), "registry-1.docker.io");
   EXPECT_EQ(hub.repository_with_registry(), "docker.io/library/nginx");
@@ -190,15 +192,15 @@ TEST(ImageReference, Helpers) {
   EXPECT_EQ(hub.manifest_reference(), "1.25");
   EXPECT_EQ(hub.pull_scope(), "repository:library/nginx:pull");
 
-  const ImageReference user = parse_ok("index.docker.io/acme/web");
+  const ImageReference user = reference_of("index.docker.io/acme/web");
   EXPECT_EQ(user.familiar(), "acme/web:latest");
   EXPECT_EQ(user.full(), "docker.io/acme/web:latest");
   EXPECT_EQ(user.pull_scope(), "repository:acme/web:pull");
 
-  const ImageReference nested = parse_ok("docker.io/library/a/b");
+  const ImageReference nested = reference_of("docker.io/library/a/b");
   EXPECT_EQ(nested.familiar_name(), "library/a/b");
 
-  const ImageReference local = parse_ok("127.0.0.1:5000/app:v2@" + kDigest);
+  const ImageReference local = reference_of("127.0.0.1:5000/app:v2@" + kDigest);
   EXPECT_FALSE(local.is_docker_hub());
   EXPECT_EQ(local.api_host(), "127.0.0.1:5000");
   EXPECT_EQ(local.full(), "127.0.0.1:5000/app:v2@" + kDigest);
@@ -208,16 +210,16 @@ TEST(ImageReference, Helpers) {
   EXPECT_EQ(local.manifest_reference(), kDigest);
   EXPECT_EQ(local.tag, "v2");  // the tag is kept for the watcher
 
-  const ImageReference pinned = parse_ok("nginx@" + kDigest);
+  const ImageReference pinned = reference_of("nginx@" + kDigest);
   EXPECT_EQ(pinned.familiar(), "nginx@" + kDigest);
   EXPECT_EQ(pinned.full(), "docker.io/library/nginx@" + kDigest);
 
   // A Hub path that would read as a host keeps its domain in the short form.
-  const ImageReference dotted = parse_ok("docker.io/foo.bar/app");
+  const ImageReference dotted = reference_of("docker.io/foo.bar/app");
   EXPECT_EQ(dotted.familiar_name(), "docker.io/foo.bar/app");
-  const ImageReference hub_localhost = parse_ok("docker.io/localhost/app");
+  const ImageReference hub_localhost = reference_of("docker.io/localhost/app");
   EXPECT_EQ(hub_localhost.familiar_name(), "docker.io/localhost/app");
-  EXPECT_EQ(parse_ok("docker.io/localhost").familiar_name(), "localhost");
+  EXPECT_EQ(reference_of("docker.io/localhost").familiar_name(), "localhost");
 }
 
 TEST(ImageReference, FullAndFamiliarParseBackToTheSameReference) {
@@ -231,9 +233,9 @@ TEST(ImageReference, FullAndFamiliarParseBackToTheSameReference) {
                                 "Foo/bar:Baz",
                                 "index.docker.io/library/a/b"};
   for (const auto& input : inputs) {
-    const ImageReference ref = parse_ok(input);
-    EXPECT_EQ(parse_ok(ref.full()), ref) << input;
-    EXPECT_EQ(parse_ok(ref.familiar()), ref) << input;
+    const ImageReference ref = reference_of(input);
+    EXPECT_EQ(reference_of(ref.full()), ref) << input;
+    EXPECT_EQ(reference_of(ref.familiar()), ref) << input;
   }
 }
 
