@@ -263,7 +263,7 @@ def soak_section(path):
     """Section 6 of BENCHMARKS.md, from the summary `scripts/soak --record` leaves in bench/soak/."""
     L = []
     w = L.append
-    w("## 6. Soak")
+    w("## 7. Soak")
     w("")
     w("`scripts/soak` runs the agent for a long time (default 1 h) with 100 services under churn, samples its "
       "resources every 10 s (`VmRSS`, open file descriptors and threads from `/proc`, CPU time, the size of its "
@@ -431,7 +431,10 @@ def markdown(results):
       f"{fmt(machine.get('memory_mib'))} MiB memory, kernel {machine.get('kernel', '?')}, {machine.get('os', '?')} |")
     w(f"| Docker Engine | {machine.get('docker', '?')}; registry: {machine.get('registry', '?')} |")
     built = f"`{run['berth_bin']}`" if run.get("berth_bin") else "release preset"
-    w(f"| berth | {machine.get('berth', '?')} (commit {machine.get('commit', '?')}), {built} |")
+    berth = machine.get("berth", "?")
+    if "commit" not in berth:  # newer builds name their commit in `berth version` already
+        berth += f" (commit {machine.get('commit', '?')})"
+    w(f"| berth | {berth}, {built} |")
     w(f"| repetitions | {run.get('reps', '?')} per swap and push measurement (tables show the median) |")
     for e in run.get("earlier") or []:
         w(f"| earlier run | {e.get('run', '?')}, finished {e.get('finished', '?')}, `{e.get('command', '?')}`: the "
@@ -480,12 +483,13 @@ def markdown(results):
                 w(f"- {labels.get(s['scenario'], s['scenario'])}, phases (median, from the times the agent's "
                   f"event stream announced each step): {parts}.")
         w("")
-        w("Every stop-first row runs its service as the only container on its bridge (docker0 for the manual rows, "
-          "the task's `berth-<family>` network for berth). When that last endpoint stops, the bridge loses carrier; "
-          "connections that docker-proxy accepts in the first moments after the new container starts are then "
-          "answered only 1 to 2 s later, in bursts (by all signs address resolution and a SYN retransmission). Another running container on the same network keeps the bridge "
-          "up and removes that wait; start-first never lets the bridge go empty. The berth row shows that wait "
-          "more than the manual rows do here; why the manual procedure escapes it more often is not explained yet.")
+        w("In every stop-first row the longest gap is about one second or more: TCP's first SYN retransmission "
+          "time, so some connection attempts made while no container serves are dropped rather than refused, "
+          "and the client waits a second before trying again. The manual rows run their service alone on "
+          "docker0, whose bridge loses carrier when its last container stops; berth keeps a holder container on "
+          "each task network, so its bridge stays up (README, *Fixed host ports*), and its gap is only the old "
+          "container's stop and the new one's start. What still drops those SYNs on a port Docker publishes is "
+          "not found yet; on a port berth switches, a stop-first swap could hold them instead.")
         w("")
         by_name = {s["scenario"]: s for s in swap["scenarios"]}
         fixed = by_name.get("berth-start-first-fixed")
