@@ -8,6 +8,7 @@
 #include "cli/fleet_rollout.hpp"
 #include "cli/render.hpp"
 #include "cli/swap_follower.hpp"
+#include "common/json_member.hpp"
 #include "common/signal_io.hpp"
 #include "common/text.hpp"
 #include "http/client.hpp"
@@ -100,14 +101,6 @@ struct Reply {
   bool unauthorized = false;
   [[nodiscard]] bool ok() const { return error.empty(); }
 };
-
-std::string text_of(const json& obj, const char* key) {
-  if (!obj.is_object()) {
-    return {};
-  }
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 struct Fleet {
   const FleetCommandLine* cl = nullptr;
@@ -212,16 +205,18 @@ net::awaitable<bool> follow_swap(Fleet& f, std::size_t i, const std::string& id,
     }
     last_answer = now;
     if (swap_has_ended(got.body)) {
-      const std::string result = text_of(got.body, "result");
-      const std::string reason = text_of(got.body, "reason");
+      const std::string result = common::string_member(got.body, "result");
+      const std::string reason = common::string_member(got.body, "reason");
       if (result == "swapped" || result == "up_to_date") {
-        row.digest = text_of(got.body, "to_digest").empty() ? row.digest : text_of(got.body, "to_digest");
+        row.digest = common::string_member(got.body, "to_digest").empty()
+                         ? row.digest
+                         : common::string_member(got.body, "to_digest");
         set_step(f, i, prefix + (result == "swapped" ? "swapped" : "up to date"));
         co_return true;
       }
       row.error = reason.empty() ? result : reason;
       if (result == "rolled_back") {
-        row.digest = text_of(got.body, "from_digest");
+        row.digest = common::string_member(got.body, "from_digest");
         set_step(f, i, prefix + "rolled back");
       } else {
         set_step(f, i, prefix + result);
@@ -232,7 +227,7 @@ net::awaitable<bool> follow_swap(Fleet& f, std::size_t i, const std::string& id,
       row.error = "the swap did not end within " + std::to_string(kSwapDeadline.count()) + " minutes";
       co_return false;
     }
-    const std::string step = text_of(got.body, "step");
+    const std::string step = common::string_member(got.body, "step");
     set_step(f, i, prefix + (step.empty() ? "swapping" : step));
   }
 }
@@ -247,7 +242,7 @@ net::awaitable<bool> swap_service(Fleet& f, std::size_t i, const std::string& se
   if (!got.ok()) {
     co_return fail(row, got);
   }
-  const std::string running = text_of(got.body, "running_digest");
+  const std::string running = common::string_member(got.body, "running_digest");
   if (row.from_digest.empty()) {
     row.from_digest = running;
   }
@@ -269,7 +264,7 @@ net::awaitable<bool> swap_service(Fleet& f, std::size_t i, const std::string& se
   }
   const auto ids = swap_ids_of(started.body);
   if (ids.empty()) {
-    const std::string result = text_of(started.body, "result");
+    const std::string result = common::string_member(started.body, "result");
     set_step(f, i, prefix + (result.empty() || result == "up_to_date" ? "up to date" : result));
     co_return result.empty() || exit_code_for_result(result) == kExitOk;
   }
@@ -285,9 +280,9 @@ net::awaitable<Reply> check_newest(Fleet& f, std::size_t i, const std::string& s
     checked.error = service + ": " + checked.error;
     co_return checked;
   }
-  digest = text_of(checked.body, "newest_digest");
+  digest = common::string_member(checked.body, "newest_digest");
   if (digest.empty()) {
-    checked.error = service + ": the registry named no digest for " + text_of(checked.body, "image");
+    checked.error = service + ": the registry named no digest for " + common::string_member(checked.body, "image");
   }
   co_return checked;
 }
@@ -300,8 +295,8 @@ net::awaitable<bool> update_all(Fleet& f, std::size_t i) {
     co_return fail(f.rows[i], list);
   }
   for (const auto& s : list_of(list.body, "services")) {
-    const std::string name = text_of(s, "name");
-    const std::string image = text_of(s, "image");
+    const std::string name = common::string_member(s, "name");
+    const std::string image = common::string_member(s, "image");
     if (name.empty() || image.empty()) {
       continue;
     }
@@ -383,8 +378,8 @@ net::awaitable<Reply> resolve_digests(Fleet& f) {
     co_return list;
   }
   for (const auto& s : list_of(list.body, "services")) {
-    const std::string name = text_of(s, "name");
-    const std::string image = text_of(s, "image");
+    const std::string name = common::string_member(s, "name");
+    const std::string image = common::string_member(s, "image");
     if (name.empty() || image.empty() || f.digests.contains(image)) {
       continue;
     }
@@ -495,7 +490,7 @@ net::awaitable<int> run_query(Fleet& f) {
     json services = cl.service ? json::array({got.body}) : list_of(got.body, "services");
     if (check) {
       for (auto& s : services) {
-        std::string target = service_path(text_of(s, "name")) + "/check";
+        std::string target = service_path(common::string_member(s, "name")) + "/check";
         auto checked = co_await call(f, i, "POST", std::move(target), "{}");
         if (checked.ok()) {
           s = checked.body;
@@ -525,15 +520,15 @@ net::awaitable<int> run_query(Fleet& f) {
       code = kExitUnauthorized;
     }
     for (const auto& s : answers[i]) {
-      const std::string error = text_of(s, "error");
+      const std::string error = common::string_member(s, "error");
       const bool newer = s.is_object() && s.value("update_available", false);
-      std::string last = check ? (newer ? "yes" : "no") : text_of(s, "state");
+      std::string last = check ? (newer ? "yes" : "no") : common::string_member(s, "state");
       if (!error.empty()) {
         last = error;
         code = std::max(code, kExitError);
       }
-      cells.push_back({host, text_of(s, "name"), short_digest(text_of(s, "running_digest")),
-                       short_digest(text_of(s, "newest_digest")), last});
+      cells.push_back({host, common::string_member(s, "name"), short_digest(common::string_member(s, "running_digest")),
+                       short_digest(common::string_member(s, "newest_digest")), last});
     }
     if (problems[i].ok()) {
       entry["services"] = answers[i];

@@ -1,4 +1,5 @@
 #include "cli/swap_narration.hpp"
+#include "common/json_member.hpp"
 
 #include "cli/render.hpp"
 #include "control/time_text.hpp"
@@ -46,11 +47,6 @@ constexpr std::array<StepPhase, 20> kPhases{{
     {"start_old", "restoring the old container", "restored the old container", true},
     {"gate_old", "waiting for the old container's health", "the old container is healthy", true},
 }};
-
-std::string text_field(const json& event, const char* key) {
-  const auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 double number_field(const json& event, const char* key) {
   const auto it = event.find(key);
@@ -108,14 +104,14 @@ std::string SwapNarrator::on_event(const json& event, SteadyTime now, WallTime w
   if (!event.is_object()) {
     return {};
   }
-  const std::string id = text_field(event, "swap");
+  const std::string id = common::string_member(event, "swap");
   auto [it, fresh] = swaps_.try_emplace(id);
   Progress& p = it->second;
   if (fresh) {
-    p.service = text_field(event, "service");
+    p.service = common::string_member(event, "service");
     p.began = now;
   }
-  const std::string step = text_field(event, "step");
+  const std::string step = common::string_member(event, "step");
   if (step == "pull_progress") {
     const double total = number_field(event, "bytes_total");
     const double done = number_field(event, "bytes_done");
@@ -154,13 +150,13 @@ std::string SwapNarrator::on_event(const json& event, SteadyTime now, WallTime w
   if (step == "finish") {
     p.ended = now;
     // The engine's own "finish" (detail "failed: ...") comes before the agent's, which has the result.
-    const std::string result = text_field(event, "result");
-    const bool failed = result == "failed" || text_field(event, "detail").rfind("failed", 0) == 0;
+    const std::string result = common::string_member(event, "result");
+    const bool failed = result == "failed" || common::string_member(event, "detail").rfind("failed", 0) == 0;
     return close_phase(p, now, wall, failed ? "failed" : "");
   }
   if (step == "turn_back") {
     std::string out = close_phase(p, now, wall, "gave up");
-    const std::string detail = text_field(event, "detail");
+    const std::string detail = common::string_member(event, "detail");
     return out + line(p, "turning back to the old version" + (detail.empty() ? "" : ": " + detail), wall, false);
   }
   auto phase = phase_of_step(step);

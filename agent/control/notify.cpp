@@ -1,4 +1,5 @@
 #include "control/notify.hpp"
+#include "common/json_member.hpp"
 
 #include <algorithm>
 
@@ -9,19 +10,14 @@ using nlohmann::json;
 
 namespace {
 
-std::string field(const json& event, const char* key) {
-  const auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 std::optional<NotifyEvent> classify(const json& event) {
-  if (const std::string named = field(event, "event"); !named.empty()) {
+  if (const std::string named = common::string_member(event, "event"); !named.empty()) {
     return config::parse_notify_event(named);
   }
-  if (field(event, "type") != "swap" || field(event, "step") != "finish") {
+  if (common::string_member(event, "type") != "swap" || common::string_member(event, "step") != "finish") {
     return std::nullopt;
   }
-  const std::string result = field(event, "result");
+  const std::string result = common::string_member(event, "result");
   if (result == "swapped") {
     return NotifyEvent::kSwapped;
   }
@@ -77,17 +73,17 @@ std::optional<Notification> build_notification(const json& event, std::string_vi
   n.event = *kind;
   json body{{"event", std::string(config::to_string(*kind))}, {"host", std::string(host_name)}};
   for (const char* key : {"service", "image", "from_digest", "to_digest", "reason", "swap", "time"}) {
-    if (std::string v = field(event, key); !v.empty()) {
+    if (std::string v = common::string_member(event, key); !v.empty()) {
       body[key] = std::move(v);
     }
   }
   if (!body.contains("to_digest")) {
-    if (std::string v = field(event, "newest_digest"); !v.empty()) {
+    if (std::string v = common::string_member(event, "newest_digest"); !v.empty()) {
       body["to_digest"] = std::move(v);
     }
   }
   if (!body.contains("reason")) {
-    if (std::string v = field(event, "detail"); !v.empty()) {
+    if (std::string v = common::string_member(event, "detail"); !v.empty()) {
       body["reason"] = std::move(v);
     }
   }
